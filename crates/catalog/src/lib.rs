@@ -1,0 +1,26 @@
+//! What exists in a Lyceum warehouse.
+//!
+//! The catalog records, for every warehouse version, which Delta version of every table is
+//! part of it, together with each table's definition (columns, role, keys, PII marks) and
+//! the star schema's hierarchies. It knows nothing about query engines: the engine adapts
+//! it to DataFusion.
+//!
+//! Invariants:
+//! - A warehouse version is immutable once written; versions are numbered 0, 1, 2, ... with
+//!   no gaps, and version N+1 is written only with a create-if-absent put, so two writers
+//!   can never both commit N+1.
+//! - The persisted format carries [`FORMAT_VERSION`]; readers refuse a newer format.
+//!
+//! How to add a table: add its [`TableDef`] in [`star`], give it a role, its primary key
+//! and foreign keys; the loader and the SQL layer pick it up from there.
+
+mod error;
+pub mod model;
+pub mod star;
+pub mod store;
+pub mod version;
+
+pub use error::{CatalogError, Result};
+pub use model::{ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole};
+pub use store::CatalogStore;
+pub use version::{FORMAT_VERSION, TableEntry, UnitEntry, WarehouseVersion};

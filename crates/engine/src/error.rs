@@ -1,0 +1,88 @@
+//! The engine's one error type. Every fallible engine function returns [`Result`].
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while running work in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Catalog(#[from] lyceum_catalog::CatalogError),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("source directory {path} does not exist or is not a directory")]
+    SourceMissing { path: PathBuf },
+
+    #[error("{file}: wrong header: expected columns [{expected}], found [{found}]")]
+    WrongHeader {
+        file: String,
+        expected: String,
+        found: String,
+    },
+
+    #[error("{file}: {message}")]
+    BadSource { file: String, message: String },
+
+    #[error("required extract {pattern} has no file in {dir}")]
+    MissingExtract { pattern: String, dir: PathBuf },
+
+    #[error("invalid argument {name}: {message}")]
+    InvalidArgument { name: &'static str, message: String },
+
+    #[error("table {table}: {source}")]
+    Delta {
+        table: String,
+        #[source]
+        source: Box<deltalake::DeltaTableError>,
+    },
+
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
+
+    #[error(
+        "concurrent write: {detail}; another writer committed first (retry the load)"
+    )]
+    Conflict { detail: String },
+
+    #[error("warehouse version {version} does not exist (latest is {latest})")]
+    NoSuchVersion { version: u64, latest: u64 },
+
+    #[error("unknown setting {name}")]
+    UnknownSetting { name: String },
+
+    #[error("invalid value {value:?} for setting {name}: {message}")]
+    InvalidSetting {
+        name: String,
+        value: String,
+        message: String,
+    },
+
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl EngineError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        EngineError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn delta(table: impl Into<String>, source: deltalake::DeltaTableError) -> Self {
+        EngineError::Delta {
+            table: table.into(),
+            source: Box::new(source),
+        }
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,18 @@
+//! How work runs in Lyceum.
+//!
+//! - [`generate`] writes a synthetic university's source extracts (see `data/README.md`).
+//! - [`load`] turns extracts into the star schema: validate, cleanse, conform, SCD2, write
+//!   Delta tables, and commit one warehouse version.
+//! - [`warehouse`] opens the warehouse by URL, pins warehouse versions, and commits them.
+//! - [`session`] is the one query layer every endpoint (CLI, Postgres wire, Flight) shares.
+//!
+//! Invariants: a reader always sees one pinned warehouse version; a writer commits all of
+//! its tables or none; every source row is loaded, cleaned-and-loaded, or quarantined.
+
+pub mod error;
+pub mod generate;
+pub mod load;
+pub mod session;
+pub mod warehouse;
+
+pub use error::{EngineError, Result};

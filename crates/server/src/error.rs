@@ -1,0 +1,437 @@
+//! The one place that decides what a client sees when something fails:
+//!
+//! - on the Postgres wire, a SQLSTATE code ([`sqlstate`], [`to_pg`], [`datafusion_to_pg`]);
+//! - on the command line, a `lyceum: error: <message>: <cause>: ...` line on stderr and a
+//!   non-zero exit code ([`CliError`], [`report`]).
+//!
+//! No other module picks a SQLSTATE or an exit code.
+
+use std::error::Error as StdError;
+use std::process::ExitCode;
+
+use arrow::error::ArrowError;
+use datafusion::error::DataFusionError;
+use datafusion::sql::sqlparser::parser::ParserError;
+use lyceum_catalog::CatalogError;
+use lyceum_engine::EngineError;
+use pgwire::error::{ErrorInfo, PgWireError};
+
+/// What can make a `lyceum` command fail.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write the result")]
+    Output(#[from] ArrowError),
+
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        CliError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The process exit code: 1 for every failure (clap exits with 2 for usage errors
+    /// before a command runs).
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+}
+
+/// Prints `lyceum: error: <message with its causes>` on stderr; returns the exit code.
+pub fn report(err: &CliError) -> ExitCode {
+    tracing::debug!(error = ?err, "command failed");
+    let message = match err {
+        CliError::Engine(e) => engine_message(e),
+        other => chain(other),
+    };
+    eprintln!("lyceum: error: {}", one_line(&message));
+    ExitCode::from(err.exit_code())
+}
+
+/// An error and its sources on one line, `: `-separated, skipping a cause whose text the
+/// message already contains (many errors print their source themselves).
+pub fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut text = one_line(&err.to_string());
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = one_line(&cause.to_string());
+        if !cause_text.is_empty() && !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn one_line(s: &str) -> String {
+    s.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------
+// SQLSTATE
+
+/// SQLSTATE codes Lyceum sends (see PostgreSQL's errcodes appendix).
+pub mod codes {
+    pub const SYNTAX_ERROR: &str = "42601";
+    pub const UNDEFINED_TABLE: &str = "42P01";
+    pub const UNDEFINED_COLUMN: &str = "42703";
+    pub const UNDEFINED_FUNCTION: &str = "42883";
+    pub const UNDEFINED_OBJECT: &str = "42704";
+    pub const INVALID_SCHEMA_NAME: &str = "3F000";
+    pub const AMBIGUOUS_COLUMN: &str = "42702";
+    pub const DUPLICATE_COLUMN: &str = "42701";
+    pub const DIVISION_BY_ZERO: &str = "22012";
+    pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
+    pub const INVALID_PARAMETER_VALUE: &str = "22023";
+    pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
+    pub const INVALID_CATALOG_NAME: &str = "3D000";
+    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
+    pub const OUT_OF_MEMORY: &str = "53200";
+    pub const ADMIN_SHUTDOWN: &str = "57P01";
+    pub const INTERNAL_ERROR: &str = "XX000";
+}
+
+use codes::*;
+
+/// The SQLSTATE of an engine error.
+pub fn sqlstate(err: &EngineError) -> &'static str {
+    match err {
+        EngineError::DataFusion(e) => datafusion_sqlstate(e),
+        EngineError::Arrow(e) => arrow_sqlstate(e),
+        EngineError::NoSuchVersion { .. } | EngineError::InvalidSetting { .. } => {
+            INVALID_PARAMETER_VALUE
+        }
+        EngineError::UnknownSetting { .. } => UNDEFINED_OBJECT,
+        // The server's own warehouse is missing or unreadable: no query can run yet.
+        EngineError::InvalidArgument {
+            name: "warehouse", ..
+        } => OBJECT_NOT_IN_PREREQUISITE_STATE,
+        EngineError::InvalidArgument { .. } => INVALID_PARAMETER_VALUE,
+        EngineError::Catalog(CatalogError::NoSuchVersion { .. }) => INVALID_PARAMETER_VALUE,
+        EngineError::Catalog(CatalogError::NoSuchTable { .. }) => UNDEFINED_TABLE,
+        _ => INTERNAL_ERROR,
+    }
+}
+
+/// The SQLSTATE of a DataFusion error, looking through its wrappers to the cause.
+pub fn datafusion_sqlstate(err: &DataFusionError) -> &'static str {
+    match err {
+        DataFusionError::SQL(e, _) => match e.as_ref() {
+            ParserError::RecursionLimitExceeded => FEATURE_NOT_SUPPORTED,
+            _ => SYNTAX_ERROR,
+        },
+        DataFusionError::Plan(msg) => plan_sqlstate(msg),
+        DataFusionError::SchemaError(e, _) => {
+            use datafusion::common::SchemaError;
+            match e.as_ref() {
+                SchemaError::FieldNotFound { .. } => UNDEFINED_COLUMN,
+                SchemaError::AmbiguousReference { .. } => AMBIGUOUS_COLUMN,
+                SchemaError::DuplicateQualifiedField { .. }
+                | SchemaError::DuplicateUnqualifiedField { .. } => DUPLICATE_COLUMN,
+            }
+        }
+        DataFusionError::NotImplemented(_) => FEATURE_NOT_SUPPORTED,
+        DataFusionError::Configuration(msg) => {
+            let lower = msg.to_ascii_lowercase();
+            if lower.contains("could not find config namespace") || lower.contains("not found on") {
+                UNDEFINED_OBJECT
+            } else {
+                INVALID_PARAMETER_VALUE
+            }
+        }
+        // `SET x = 'abc'` for a numeric setting.
+        DataFusionError::Context(context, _) if context.starts_with("Error parsing ") => {
+            INVALID_PARAMETER_VALUE
+        }
+        DataFusionError::Execution(msg) if is_division_by_zero(msg) => DIVISION_BY_ZERO,
+        DataFusionError::ArrowError(e, _) => arrow_sqlstate(e),
+        DataFusionError::ResourcesExhausted(_) => OUT_OF_MEMORY,
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            datafusion_sqlstate(inner)
+        }
+        DataFusionError::Shared(inner) => datafusion_sqlstate(inner),
+        DataFusionError::Collection(errors) => errors
+            .first()
+            .map(datafusion_sqlstate)
+            .unwrap_or(INTERNAL_ERROR),
+        DataFusionError::External(e) => external_sqlstate(e.as_ref()),
+        _ => INTERNAL_ERROR,
+    }
+}
+
+fn arrow_sqlstate(err: &ArrowError) -> &'static str {
+    match err {
+        ArrowError::DivideByZero => DIVISION_BY_ZERO,
+        ArrowError::ArithmeticOverflow(_) => NUMERIC_VALUE_OUT_OF_RANGE,
+        ArrowError::CastError(_) | ArrowError::ParseError(_) => INVALID_TEXT_REPRESENTATION,
+        ArrowError::ComputeError(msg) if is_division_by_zero(msg) => DIVISION_BY_ZERO,
+        ArrowError::ExternalError(e) => external_sqlstate(e.as_ref()),
+        _ => INTERNAL_ERROR,
+    }
+}
+
+/// An error that crossed a `Box<dyn Error>` boundary (a table provider, a UDF).
+fn external_sqlstate(err: &(dyn StdError + Send + Sync + 'static)) -> &'static str {
+    if let Some(e) = err.downcast_ref::<DataFusionError>() {
+        datafusion_sqlstate(e)
+    } else if let Some(e) = err.downcast_ref::<ArrowError>() {
+        arrow_sqlstate(e)
+    } else if let Some(e) = err.downcast_ref::<EngineError>() {
+        sqlstate(e)
+    } else {
+        INTERNAL_ERROR
+    }
+}
+
+/// DataFusion reports most semantic errors as `Plan(String)`; the text is all there is.
+fn plan_sqlstate(msg: &str) -> &'static str {
+    let lower = msg.to_ascii_lowercase();
+    if (lower.starts_with("table '") || lower.starts_with("table function '"))
+        && lower.contains("' not found")
+        || lower.starts_with("no table named")
+    {
+        UNDEFINED_TABLE
+    } else if lower.starts_with("failed to resolve schema") {
+        INVALID_SCHEMA_NAME
+    } else if lower.starts_with("invalid function") || lower.starts_with("unknown function") {
+        UNDEFINED_FUNCTION
+    } else if lower.starts_with("column '") && lower.contains("' not found") {
+        UNDEFINED_COLUMN
+    } else if lower.contains("is not a variable which can be viewed") {
+        UNDEFINED_OBJECT
+    } else if lower.starts_with("ddl not supported")
+        || lower.starts_with("dml not supported")
+        || lower.starts_with("statement not supported")
+        || lower.contains("not supported")
+        || lower.contains("unsupported")
+    {
+        FEATURE_NOT_SUPPORTED
+    } else if is_division_by_zero(&lower) {
+        DIVISION_BY_ZERO
+    } else {
+        INTERNAL_ERROR
+    }
+}
+
+fn is_division_by_zero(msg: &str) -> bool {
+    let lower = msg.to_ascii_lowercase();
+    lower.contains("divide by zero") || lower.contains("division by zero")
+}
+
+/// The client-facing text of a DataFusion error: its message without DataFusion's
+/// wrapper prefixes that only repeat what the SQLSTATE says.
+fn datafusion_message(err: &DataFusionError) -> String {
+    match err {
+        DataFusionError::SQL(e, _) => return e.to_string(),
+        DataFusionError::Diagnostic(_, inner) => return datafusion_message(inner),
+        DataFusionError::Shared(inner) => return datafusion_message(inner),
+        // "Optimizer rule 'simplify_expressions' failed" says where, the cause says what.
+        DataFusionError::Context(context, inner) if context.starts_with("Optimizer rule") => {
+            return datafusion_message(inner);
+        }
+        _ => {}
+    }
+    let text = err.strip_backtrace();
+    let text = text
+        .strip_prefix("Error during planning: ")
+        .or_else(|| text.strip_prefix("SQL error: "))
+        .or_else(|| text.strip_prefix("Execution error: "))
+        .or_else(|| text.strip_prefix("Arrow error: "))
+        .unwrap_or(&text);
+    text.trim_end().to_string()
+}
+
+fn engine_message(err: &EngineError) -> String {
+    match err {
+        EngineError::DataFusion(e) => datafusion_message(e),
+        other => chain(other),
+    }
+}
+
+fn error_info(code: &str, message: String) -> ErrorInfo {
+    // DataFusion puts suggestions on a second line ("Did you mean 'floor'?"): a hint.
+    let (message, hint) = match message.split_once('\n') {
+        Some((first, rest)) if !rest.trim().is_empty() => {
+            (first.trim_end().to_string(), Some(one_line(rest)))
+        }
+        _ => (message, None),
+    };
+    let mut info = ErrorInfo::new("ERROR".to_string(), code.to_string(), message);
+    info.hint = hint;
+    info
+}
+
+/// An engine error as a Postgres `ErrorResponse` (severity ERROR: the connection stays).
+pub fn to_pg(err: &EngineError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(sqlstate(err), engine_message(err))))
+}
+
+/// A DataFusion error raised while streaming rows, as a Postgres `ErrorResponse`.
+pub fn datafusion_to_pg(err: &DataFusionError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(
+        datafusion_sqlstate(err),
+        datafusion_message(err),
+    )))
+}
+
+/// `FATAL 3D000`: the client named a database other than `lyceum`.
+pub fn unknown_database(name: &str) -> PgWireError {
+    let mut info = ErrorInfo::new(
+        "FATAL".to_string(),
+        INVALID_CATALOG_NAME.to_string(),
+        format!("database \"{name}\" does not exist"),
+    );
+    info.hint = Some(format!(
+        "the database is named \"{}\"",
+        lyceum_engine::session::CATALOG
+    ));
+    PgWireError::UserError(Box::new(info))
+}
+
+/// `FATAL 57P01`: the server is shutting down and takes no new queries.
+pub fn shutting_down() -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_string(),
+        ADMIN_SHUTDOWN.to_string(),
+        "terminating connection due to administrator command".to_string(),
+    )))
+}
+
+/// `FATAL XX000` for a failure while setting up a connection.
+pub fn fatal(err: &EngineError) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_string(),
+        sqlstate(err).to_string(),
+        engine_message(err),
+    )))
+}
+
+/// An internal error that is no client's fault.
+pub fn internal(message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        INTERNAL_ERROR.to_string(),
+        message.into(),
+    )))
+}
+
+/// The SQLSTATE a pgwire error will carry on the wire (for logging).
+pub fn pg_code(err: &PgWireError) -> Option<&str> {
+    match err {
+        PgWireError::UserError(info) => Some(info.code.as_str()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
+    use datafusion::datasource::MemTable;
+    use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+
+    use super::*;
+
+    /// The SQLSTATE of the error DataFusion really raises for `sql`, whether at planning
+    /// or while executing.
+    async fn state_of(sql: &str) -> String {
+        // Configured like the engine's sessions.
+        let ctx =
+            SessionContext::new_with_config(SessionConfig::new().with_information_schema(true));
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, false)]));
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 0]))])
+                .expect("batch");
+        let table = MemTable::try_new(schema, vec![vec![batch]]).expect("table");
+        ctx.register_table("t", Arc::new(table)).expect("register");
+        let result = async {
+            let plan = ctx.state().create_logical_plan(sql).await?;
+            SQLOptions::new()
+                .with_allow_ddl(false)
+                .with_allow_dml(false)
+                .verify_plan(&plan)?;
+            ctx.execute_logical_plan(plan).await?.collect().await
+        }
+        .await;
+        match result {
+            Ok(_) => panic!("{sql} succeeded"),
+            Err(e) => {
+                let pg = to_pg(&EngineError::DataFusion(e));
+                pg_code(&pg).expect("a user error").to_string()
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn datafusion_errors_map_to_sqlstates() {
+        assert_eq!(state_of("selec 1").await, "42601");
+        assert_eq!(state_of("select * from nope").await, "42P01");
+        assert_eq!(state_of("select nope from t").await, "42703");
+        assert_eq!(state_of("select no_such_fn(a) from t").await, "42883");
+        assert_eq!(state_of("select 1 / 0").await, "22012");
+        assert_eq!(state_of("select a / (a - a) from t").await, "22012");
+        assert_eq!(state_of("create table x (a int)").await, "0A000");
+        assert_eq!(state_of("insert into t values (1)").await, "0A000");
+        assert_eq!(state_of("set datafusion.nope = 1").await, "42704");
+        assert_eq!(state_of("set nope = 1").await, "42704");
+        assert_eq!(state_of("show nope").await, "42704");
+        assert_eq!(
+            state_of("set datafusion.execution.batch_size = 'x'").await,
+            "22023"
+        );
+        assert_eq!(state_of("select cast('x' as int)").await, "22P02");
+    }
+
+    #[test]
+    fn engine_errors_map_to_sqlstates() {
+        let no_version = EngineError::NoSuchVersion {
+            version: 9,
+            latest: 1,
+        };
+        assert_eq!(sqlstate(&no_version), "22023");
+        let bad_setting = EngineError::InvalidSetting {
+            name: "lyceum.as_of".into(),
+            value: "x".into(),
+            message: "not a number".into(),
+        };
+        assert_eq!(sqlstate(&bad_setting), "22023");
+        assert_eq!(sqlstate(&EngineError::Internal("boom".into())), "XX000");
+        let shared = DataFusionError::Shared(Arc::new(DataFusionError::ArrowError(
+            Box::new(ArrowError::DivideByZero),
+            None,
+        )));
+        assert_eq!(datafusion_sqlstate(&shared), "22012");
+    }
+
+    #[test]
+    fn chain_skips_repeated_causes() {
+        let io = std::io::Error::other("disk on fire");
+        let err = CliError::Engine(EngineError::io("read manifest", io));
+        assert_eq!(chain(&err), "read manifest: disk on fire");
+        let err = CliError::io("open out", std::io::Error::other("denied"));
+        assert_eq!(chain(&err), "open out: denied");
+    }
+}

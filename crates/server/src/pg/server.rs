@@ -1,0 +1,245 @@
+//! The server loop: accept connections, one task per connection, graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use lyceum_engine::session::Engine;
+use pgwire::api::RandomPidSecretKeyGenerator;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Handle;
+use tokio::sync::{oneshot, watch};
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use super::handler::ConnectionHandlers;
+
+/// State shared by every connection of one server.
+pub(crate) struct ServerState {
+    engine: Arc<Engine>,
+    shutting_down: AtomicBool,
+    /// Queries running now (counted until their last row is sent or they are dropped).
+    in_flight: watch::Sender<usize>,
+    next_connection: AtomicU64,
+    next_query: AtomicU64,
+    pids: RandomPidSecretKeyGenerator,
+}
+
+impl ServerState {
+    fn new(engine: Arc<Engine>) -> Self {
+        ServerState {
+            engine,
+            shutting_down: AtomicBool::new(false),
+            in_flight: watch::Sender::new(0),
+            next_connection: AtomicU64::new(1),
+            next_query: AtomicU64::new(1),
+            pids: RandomPidSecretKeyGenerator::default(),
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn pids(&self) -> &RandomPidSecretKeyGenerator {
+        &self.pids
+    }
+
+    /// Counts a query as running until the returned guard (and every clone) is dropped.
+    pub(crate) fn begin_query(self: &Arc<Self>) -> (u64, Arc<QueryGuard>) {
+        self.in_flight.send_modify(|n| *n += 1);
+        let id = self.next_query.fetch_add(1, Ordering::Relaxed);
+        (id, Arc::new(QueryGuard(self.clone())))
+    }
+
+    fn running_queries(&self) -> usize {
+        *self.in_flight.borrow()
+    }
+}
+
+/// Marks one query as running while it lives.
+pub(crate) struct QueryGuard(Arc<ServerState>);
+
+impl Drop for QueryGuard {
+    fn drop(&mut self) {
+        self.0.in_flight.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// A server started by [`start`].
+pub struct Running {
+    done: oneshot::Receiver<()>,
+}
+
+impl Running {
+    /// Completes when the server has shut down (after SIGTERM/SIGINT and the grace period).
+    pub async fn stopped(self) {
+        let _ = self.done.await;
+    }
+}
+
+/// Serves the Postgres wire protocol on `listener` until SIGTERM or SIGINT; then stops
+/// accepting, refuses new queries (FATAL 57P01) and waits up to `grace` for running
+/// queries to finish. Connections still open afterwards are dropped by the caller's
+/// runtime shutdown.
+///
+/// Queries run on the caller's (multi-threaded) runtime. Accepting connections, signals
+/// and the grace timer run on a small runtime of their own, on their own thread: CPU-bound
+/// queries can keep every worker of the query runtime busy for seconds, and shutdown must
+/// not wait for them. When this returns, the signal handlers are installed.
+pub async fn start(
+    listener: std::net::TcpListener,
+    engine: Arc<Engine>,
+    grace: Duration,
+) -> std::io::Result<Running> {
+    let queries = Handle::current();
+    let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
+    let (done_tx, done_rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("lyceum-pg-accept".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let setup = shutdown_signal().and_then(|shutdown| {
+                    listener.set_nonblocking(true)?;
+                    Ok((shutdown, TcpListener::from_std(listener)?))
+                });
+                match setup {
+                    Ok((shutdown, listener)) => {
+                        let _ = ready_tx.send(Ok(()));
+                        let state = Arc::new(ServerState::new(engine));
+                        accept_until(listener, &state, shutdown, &queries).await;
+                        drain(&state, grace).await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+            let _ = done_tx.send(());
+        })?;
+    ready_rx
+        .await
+        .map_err(|_| std::io::Error::other("the server thread stopped during startup"))??;
+    Ok(Running { done: done_rx })
+}
+
+/// Accepts connections until `shutdown` completes; each one is served on `queries`.
+async fn accept_until(
+    listener: TcpListener,
+    state: &Arc<ServerState>,
+    shutdown: impl Future<Output = ()>,
+    queries: &Handle,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (socket, peer) = tokio::select! {
+            () = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: keep serving the others.
+                Err(e) => {
+                    warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let id = state.next_connection.fetch_add(1, Ordering::Relaxed);
+        let span = info_span!("connection", id, %peer);
+        // Re-register the socket with the query runtime, which will drive it.
+        let socket = match socket.into_std() {
+            Ok(socket) => socket,
+            Err(e) => {
+                warn!(parent: &span, error = %e, "cannot hand over a connection");
+                continue;
+            }
+        };
+        let handlers = ConnectionHandlers::new(state.clone());
+        queries.spawn(
+            async move {
+                let socket = match TcpStream::from_std(socket) {
+                    Ok(socket) => socket,
+                    Err(e) => {
+                        warn!(error = %e, "cannot register a connection");
+                        return;
+                    }
+                };
+                if let Err(e) = socket.set_nodelay(true) {
+                    debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+                debug!("connection opened");
+                match pgwire::tokio::process_socket(socket, None, handlers).await {
+                    Ok(()) => debug!("connection closed"),
+                    Err(e) => info!(
+                        error = %crate::error::chain(&e),
+                        "connection ended with an error"
+                    ),
+                }
+            }
+            .instrument(span),
+        );
+    }
+}
+
+/// Refuses new queries and waits up to `grace` for the running ones.
+async fn drain(state: &ServerState, grace: Duration) {
+    state.shutting_down.store(true, Ordering::SeqCst);
+    let running = state.running_queries();
+    if running == 0 {
+        info!("shutting down");
+        return;
+    }
+    info!(
+        running,
+        ?grace,
+        "shutting down: letting running queries finish"
+    );
+    let mut in_flight = state.in_flight.subscribe();
+    let finished = tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0)).await;
+    if finished.is_err() {
+        warn!(
+            running = state.running_queries(),
+            "grace period over: cancelling the queries still running"
+        );
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed when this is
+/// called, not when the future is first polled, so a signal right after the server says
+/// it is listening is never missed.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => info!("received SIGTERM"),
+                _ = int.recv() => info!("received SIGINT"),
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                info!("received Ctrl-C");
+            }
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of the `lyceum` binary: the one integration-test binary of
+//! `lyceum-server` (run with `cargo test -p lyceum-server`).
+//!
+//! Tests that need data share one warehouse, generated and loaded once per run by
+//! [`common::loaded_warehouse`]; when the generator or the load fails, those tests fail
+//! with the command's output.
+
+mod cli;
+mod common;
+mod pg;
