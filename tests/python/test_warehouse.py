@@ -222,19 +222,20 @@ def test_load_to_s3_compatible_server_gives_identical_answers(lyceum_bin, extrac
 
 def test_sigkill_during_load_leaves_previous_version(lyceum_bin, extracts, loaded, tmp_path):
     src_wh, _, before = loaded
-    wh = tmp_path / "wh"
-    shutil.copytree(src_wh, wh)
-    base = latest_version(wh)
+    base = latest_version(src_wh)
     # How long an uninterrupted load of the later extract takes here.
     probe = tmp_path / "probe"
     shutil.copytree(src_wh, probe)
     t0 = time.monotonic()
     run(lyceum_bin, "load", "--source", extracts[1], "--warehouse", probe)
     full = time.monotonic() - t0
+    expected_after = counts(lyceum_bin, probe)
     rng = random.Random(3)
-    points = sorted(rng.uniform(0.05, full) for _ in range(12))
-    committed = 0
-    for delay in points:
+    interrupted = 0
+    wh = None
+    for i, delay in enumerate(sorted(rng.uniform(0.05, 0.9 * full) for _ in range(12))):
+        wh = tmp_path / ("wh%d" % i)
+        shutil.copytree(src_wh, wh)
         proc = subprocess.Popen([lyceum_bin, "load", "--source", str(extracts[1]), "--warehouse",
                                  str(wh)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -242,17 +243,15 @@ def test_sigkill_during_load_leaves_previous_version(lyceum_bin, extracts, loade
         proc.wait()
         v = latest_version(wh)
         if v == base:
+            interrupted += 1
             assert counts(lyceum_bin, wh) == before, "killed at %.2fs" % delay
         else:
             # The kill came after the commit: the whole later extract is visible.
-            assert v == base + 1
-            committed += 1
-            break
-    assert committed <= 1
-    # The next load succeeds and gives exactly the counts of a clean load.
-    run(lyceum_bin, "load", "--source", extracts[1], "--warehouse", wh)
-    assert counts(lyceum_bin, wh) == counts(lyceum_bin, probe)
-    assert sum(1 for d in points if d < full) >= 10
+            assert v == base + 1 and counts(lyceum_bin, wh) == expected_after, "killed at %.2fs" % delay
+        # The next load succeeds and gives exactly the counts of an uninterrupted load.
+        run(lyceum_bin, "load", "--source", extracts[1], "--warehouse", wh)
+        assert counts(lyceum_bin, wh) == expected_after, "after the kill at %.2fs" % delay
+    assert interrupted >= 10, "only %d of 12 kills landed before the commit" % interrupted
 
 
 def test_concurrent_loads_commit_one_version_each(lyceum_bin, extracts, loaded, tmp_path):

@@ -14,9 +14,7 @@ pub enum CatalogError {
     #[error("catalog file {path} is not valid: {message}")]
     Corrupt { path: String, message: String },
 
-    #[error(
-        "catalog file {path} has format version {found}; this build reads up to {supported}"
-    )]
+    #[error("catalog file {path} has format version {found}; this build reads up to {supported}")]
     UnsupportedFormat {
         path: String,
         found: u32,

@@ -9,7 +9,10 @@ pub enum ColumnType {
     SmallInt,
     Integer,
     BigInt,
-    Decimal { precision: u8, scale: i8 },
+    Decimal {
+        precision: u8,
+        scale: i8,
+    },
     Double,
     Boolean,
     Varchar,

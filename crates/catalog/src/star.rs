@@ -6,7 +6,9 @@
 //! declared here.
 
 use crate::error::{CatalogError, Result};
-use crate::model::{ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole};
+use crate::model::{
+    ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole,
+};
 
 /// The data model contract, verbatim.
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");
@@ -17,31 +19,101 @@ pub const SYSTEM: &str = "system";
 /// Foreign keys of facts and sub-dimensions that the DDL does not spell out:
 /// `(table, column, referenced table, referenced column)`.
 const EXTRA_FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
-    ("dim_section", "primary_instructor_key", "dim_instructor", "instructor_key"),
+    (
+        "dim_section",
+        "primary_instructor_key",
+        "dim_instructor",
+        "instructor_key",
+    ),
     ("dim_date", "term_key", "dim_term", "term_key"),
-    ("fact_enrollment", "student_key", "dim_student", "student_key"),
-    ("fact_enrollment", "section_key", "dim_section", "section_key"),
+    (
+        "fact_enrollment",
+        "student_key",
+        "dim_student",
+        "student_key",
+    ),
+    (
+        "fact_enrollment",
+        "section_key",
+        "dim_section",
+        "section_key",
+    ),
     ("fact_enrollment", "course_key", "dim_course", "course_key"),
     ("fact_enrollment", "term_key", "dim_term", "term_key"),
-    ("fact_enrollment", "department_key", "dim_department", "department_key"),
-    ("fact_enrollment", "instructor_key", "dim_instructor", "instructor_key"),
-    ("fact_enrollment", "registration_date_key", "dim_date", "date_key"),
+    (
+        "fact_enrollment",
+        "department_key",
+        "dim_department",
+        "department_key",
+    ),
+    (
+        "fact_enrollment",
+        "instructor_key",
+        "dim_instructor",
+        "instructor_key",
+    ),
+    (
+        "fact_enrollment",
+        "registration_date_key",
+        "dim_date",
+        "date_key",
+    ),
     ("fact_enrollment", "drop_date_key", "dim_date", "date_key"),
-    ("fact_performance", "enrollment_id", "fact_enrollment", "enrollment_id"),
-    ("fact_performance", "student_key", "dim_student", "student_key"),
-    ("fact_performance", "section_key", "dim_section", "section_key"),
+    (
+        "fact_performance",
+        "enrollment_id",
+        "fact_enrollment",
+        "enrollment_id",
+    ),
+    (
+        "fact_performance",
+        "student_key",
+        "dim_student",
+        "student_key",
+    ),
+    (
+        "fact_performance",
+        "section_key",
+        "dim_section",
+        "section_key",
+    ),
     ("fact_performance", "course_key", "dim_course", "course_key"),
     ("fact_performance", "term_key", "dim_term", "term_key"),
     ("fact_performance", "due_date_key", "dim_date", "date_key"),
-    ("fact_performance", "submitted_date_key", "dim_date", "date_key"),
-    ("fact_attendance", "student_key", "dim_student", "student_key"),
-    ("fact_attendance", "section_key", "dim_section", "section_key"),
+    (
+        "fact_performance",
+        "submitted_date_key",
+        "dim_date",
+        "date_key",
+    ),
+    (
+        "fact_attendance",
+        "student_key",
+        "dim_student",
+        "student_key",
+    ),
+    (
+        "fact_attendance",
+        "section_key",
+        "dim_section",
+        "section_key",
+    ),
     ("fact_attendance", "course_key", "dim_course", "course_key"),
     ("fact_attendance", "term_key", "dim_term", "term_key"),
     ("fact_attendance", "date_key", "dim_date", "date_key"),
-    ("fact_student_term", "student_key", "dim_student", "student_key"),
+    (
+        "fact_student_term",
+        "student_key",
+        "dim_student",
+        "student_key",
+    ),
     ("fact_student_term", "term_key", "dim_term", "term_key"),
-    ("fact_student_term", "program_key", "dim_program", "program_key"),
+    (
+        "fact_student_term",
+        "program_key",
+        "dim_program",
+        "program_key",
+    ),
     ("fact_degree", "student_key", "dim_student", "student_key"),
     ("fact_degree", "program_key", "dim_program", "program_key"),
     ("fact_degree", "conferral_term_key", "dim_term", "term_key"),
@@ -49,9 +121,19 @@ const EXTRA_FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("fact_feedback", "student_key", "dim_student", "student_key"),
     ("fact_feedback", "section_key", "dim_section", "section_key"),
     ("fact_feedback", "course_key", "dim_course", "course_key"),
-    ("fact_feedback", "instructor_key", "dim_instructor", "instructor_key"),
+    (
+        "fact_feedback",
+        "instructor_key",
+        "dim_instructor",
+        "instructor_key",
+    ),
     ("fact_feedback", "term_key", "dim_term", "term_key"),
-    ("fact_feedback", "submitted_date_key", "dim_date", "date_key"),
+    (
+        "fact_feedback",
+        "submitted_date_key",
+        "dim_date",
+        "date_key",
+    ),
 ];
 
 /// The column by which a load replaces a fact's rows (an extract is authoritative for the
@@ -84,7 +166,11 @@ pub fn hierarchies() -> Vec<Hierarchy> {
     vec![
         h(
             "calendar",
-            &[("dim_date", "date_key"), ("dim_date", "term_key"), ("dim_term", "academic_year")],
+            &[
+                ("dim_date", "date_key"),
+                ("dim_date", "term_key"),
+                ("dim_term", "academic_year"),
+            ],
         ),
         h(
             "organisation",
@@ -98,7 +184,10 @@ pub fn hierarchies() -> Vec<Hierarchy> {
         ),
         h(
             "program",
-            &[("dim_program", "program_key"), ("dim_program", "department_key")],
+            &[
+                ("dim_program", "program_key"),
+                ("dim_program", "department_key"),
+            ],
         ),
     ]
 }
@@ -202,7 +291,13 @@ pub fn system_tables() -> Vec<TableDef> {
                 col("raw_value", Varchar, true),
                 col("clean_value", Varchar, true),
             ],
-            &["load_id", "source_file", "line_number", "column_name", "rule"],
+            &[
+                "load_id",
+                "source_file",
+                "line_number",
+                "column_name",
+                "rule",
+            ],
         ),
     ]
 }
@@ -240,7 +335,10 @@ pub fn parse_ddl(sql: &str, schema: &str) -> Result<Vec<TableDef>> {
             continue;
         }
         let Some(table) = current.as_mut() else {
-            return Err(corrupt(line_no, format!("statement outside CREATE TABLE: {code}")));
+            return Err(corrupt(
+                line_no,
+                format!("statement outside CREATE TABLE: {code}"),
+            ));
         };
         if code.starts_with(')') {
             if let Some(done) = current.take() {
@@ -262,7 +360,8 @@ pub fn parse_ddl(sql: &str, schema: &str) -> Result<Vec<TableDef>> {
             return Err(corrupt(line_no, format!("cannot read column: {code}")));
         };
         let name = name.to_ascii_lowercase();
-        let ty = parse_type(type_word).ok_or_else(|| corrupt(line_no, format!("unknown type {type_word}")))?;
+        let ty = parse_type(type_word)
+            .ok_or_else(|| corrupt(line_no, format!("unknown type {type_word}")))?;
         let not_null = upper.contains("NOT NULL") || upper.contains("PRIMARY KEY");
         if upper.contains("PRIMARY KEY") {
             table.primary_key = vec![name.clone()];
@@ -345,31 +444,89 @@ mod tests {
     #[test]
     fn schema_sql_has_every_table_of_the_contract() -> Result<()> {
         let tables = all_tables()?;
-        let names: Vec<_> = tables.iter().filter(|t| t.schema == PUBLIC).map(|t| t.name.as_str()).collect();
+        let names: Vec<_> = tables
+            .iter()
+            .filter(|t| t.schema == PUBLIC)
+            .map(|t| t.name.as_str())
+            .collect();
         assert_eq!(
             names,
             [
-                "dim_date", "dim_term", "dim_department", "dim_program", "dim_course", "dim_section",
-                "dim_instructor", "dim_student", "fact_enrollment", "fact_performance",
-                "fact_attendance", "fact_student_term", "fact_degree", "fact_feedback"
+                "dim_date",
+                "dim_term",
+                "dim_department",
+                "dim_program",
+                "dim_course",
+                "dim_section",
+                "dim_instructor",
+                "dim_student",
+                "fact_enrollment",
+                "fact_performance",
+                "fact_attendance",
+                "fact_student_term",
+                "fact_degree",
+                "fact_feedback"
             ]
         );
-        let student = tables.iter().find(|t| t.name == "dim_student").ok_or(CatalogError::NoSuchTable { name: "dim_student".into() })?;
+        let student =
+            tables
+                .iter()
+                .find(|t| t.name == "dim_student")
+                .ok_or(CatalogError::NoSuchTable {
+                    name: "dim_student".into(),
+                })?;
         assert_eq!(student.role, TableRole::Scd2Dimension);
         assert_eq!(student.columns.len(), 32);
         assert_eq!(student.primary_key, ["student_key"]);
-        let email = student.column("email").ok_or(CatalogError::NoSuchTable { name: "email".into() })?;
-        assert_eq!((email.sensitivity, email.nullable), (Sensitivity::Pii, false));
-        let pell = student.column("is_pell_recipient").ok_or(CatalogError::NoSuchTable { name: "pell".into() })?;
+        let email = student.column("email").ok_or(CatalogError::NoSuchTable {
+            name: "email".into(),
+        })?;
+        assert_eq!(
+            (email.sensitivity, email.nullable),
+            (Sensitivity::Pii, false)
+        );
+        let pell = student
+            .column("is_pell_recipient")
+            .ok_or(CatalogError::NoSuchTable {
+                name: "pell".into(),
+            })?;
         assert_eq!(pell.sensitivity, Sensitivity::Demographic);
-        let att = tables.iter().find(|t| t.name == "fact_attendance").ok_or(CatalogError::NoSuchTable { name: "fact_attendance".into() })?;
+        let att = tables.iter().find(|t| t.name == "fact_attendance").ok_or(
+            CatalogError::NoSuchTable {
+                name: "fact_attendance".into(),
+            },
+        )?;
         assert_eq!(att.primary_key, ["student_key", "section_key", "date_key"]);
-        assert!(att.columns.iter().all(|c| att.primary_key.contains(&c.name) <= !c.nullable));
-        let enr = tables.iter().find(|t| t.name == "fact_enrollment").ok_or(CatalogError::NoSuchTable { name: "fact_enrollment".into() })?;
-        assert_eq!(enr.column("credit_hours_attempted").map(|c| c.ty), Some(ColumnType::Decimal { precision: 3, scale: 1 }));
+        assert!(
+            att.columns
+                .iter()
+                .all(|c| att.primary_key.contains(&c.name) <= !c.nullable)
+        );
+        let enr = tables.iter().find(|t| t.name == "fact_enrollment").ok_or(
+            CatalogError::NoSuchTable {
+                name: "fact_enrollment".into(),
+            },
+        )?;
+        assert_eq!(
+            enr.column("credit_hours_attempted").map(|c| c.ty),
+            Some(ColumnType::Decimal {
+                precision: 3,
+                scale: 1
+            })
+        );
         assert_eq!(enr.unit_column.as_deref(), Some("term_key"));
-        assert!(enr.foreign_keys.iter().any(|fk| fk.references == "public.dim_section"));
-        let program = tables.iter().find(|t| t.name == "dim_program").ok_or(CatalogError::NoSuchTable { name: "dim_program".into() })?;
+        assert!(
+            enr.foreign_keys
+                .iter()
+                .any(|fk| fk.references == "public.dim_section")
+        );
+        let program =
+            tables
+                .iter()
+                .find(|t| t.name == "dim_program")
+                .ok_or(CatalogError::NoSuchTable {
+                    name: "dim_program".into(),
+                })?;
         assert_eq!(program.foreign_keys[0].references, "public.dim_department");
         assert_eq!(program.foreign_keys[0].ref_columns, ["department_key"]);
         Ok(())

@@ -105,7 +105,11 @@ impl CatalogStore {
             mode: PutMode::Create,
             ..Default::default()
         };
-        match self.store.put_opts(&path, PutPayload::from(json), opts).await {
+        match self
+            .store
+            .put_opts(&path, PutPayload::from(json), opts)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(object_store::Error::AlreadyExists { .. })
             | Err(object_store::Error::Precondition { .. }) => Err(CatalogError::VersionExists {
@@ -142,18 +146,31 @@ mod tests {
 
     #[tokio::test]
     async fn second_writer_of_a_version_loses() -> Result<()> {
-        let dir = tempfile::tempdir().map_err(|e| CatalogError::Corrupt { path: "tmp".into(), message: e.to_string() })?;
-        let fs = LocalFileSystem::new_with_prefix(dir.path()).map_err(|source| CatalogError::Store { path: "tmp".into(), source })?;
+        let dir = tempfile::tempdir().map_err(|e| CatalogError::Corrupt {
+            path: "tmp".into(),
+            message: e.to_string(),
+        })?;
+        let fs =
+            LocalFileSystem::new_with_prefix(dir.path()).map_err(|source| CatalogError::Store {
+                path: "tmp".into(),
+                source,
+            })?;
         let store = CatalogStore::new(Arc::new(fs), &Path::from("wh"));
         assert!(store.latest().await?.is_none());
         store.commit(&version(0, "a")).await?;
         store.commit(&version(1, "first")).await?;
         let err = store.commit(&version(1, "second")).await;
-        assert!(matches!(err, Err(CatalogError::VersionExists { version: 1 })));
+        assert!(matches!(
+            err,
+            Err(CatalogError::VersionExists { version: 1 })
+        ));
         let latest = store.latest().await?.map(|v| (v.version, v.summary));
         assert_eq!(latest, Some((1, "first".to_string())));
         assert_eq!(store.list_versions().await?, vec![0, 1]);
-        assert!(matches!(store.get(7).await, Err(CatalogError::NoSuchVersion { version: 7 })));
+        assert!(matches!(
+            store.get(7).await,
+            Err(CatalogError::NoSuchVersion { version: 7 })
+        ));
         Ok(())
     }
 }

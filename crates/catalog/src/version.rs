@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn serialized_form_is_stable() -> Result<(), Box<dyn std::error::Error>> {
         let tables = star::all_tables()?;
-        let term = tables.iter().find(|t| t.name == "dim_term").ok_or("dim_term")?;
+        let term = tables
+            .iter()
+            .find(|t| t.name == "dim_term")
+            .ok_or("dim_term")?;
         let v = WarehouseVersion {
             format_version: FORMAT_VERSION,
             version: 1,

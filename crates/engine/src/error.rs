@@ -47,9 +47,7 @@ pub enum EngineError {
     #[error(transparent)]
     Arrow(#[from] arrow::error::ArrowError),
 
-    #[error(
-        "concurrent write: {detail}; another writer committed first (retry the load)"
-    )]
+    #[error("concurrent write: {detail}; another writer committed first (retry the load)")]
     Conflict { detail: String },
 
     #[error("warehouse version {version} does not exist (latest is {latest})")]

@@ -112,7 +112,12 @@ pub struct Conformer<'a> {
 }
 
 impl<'a> Conformer<'a> {
-    pub fn new(root: &'a Path, load_id: i64, defs: &[TableDef], keys: HashMap<&'static str, KeyMap>) -> Self {
+    pub fn new(
+        root: &'a Path,
+        load_id: i64,
+        defs: &[TableDef],
+        keys: HashMap<&'static str, KeyMap>,
+    ) -> Self {
         Conformer {
             root,
             load_id,
@@ -166,14 +171,27 @@ impl<'a> Conformer<'a> {
     }
 
     pub fn term(&self, column: &str, code: &str) -> std::result::Result<TermInfo, Reject> {
-        self.terms.get(code).cloned().ok_or_else(|| unknown(column, code))
+        self.terms
+            .get(code)
+            .cloned()
+            .ok_or_else(|| unknown(column, code))
     }
 
     /// The student version valid on `date`.
-    pub fn student_on(&self, column: &str, id: &str, date: NaiveDate) -> std::result::Result<StudentVersion, Reject> {
+    pub fn student_on(
+        &self,
+        column: &str,
+        id: &str,
+        date: NaiveDate,
+    ) -> std::result::Result<StudentVersion, Reject> {
         let versions = self.students.get(id).ok_or_else(|| unknown(column, id))?;
-        let idx = versions.partition_point(|v| v.from <= date).saturating_sub(1);
-        versions.get(idx).cloned().ok_or_else(|| unknown(column, id))
+        let idx = versions
+            .partition_point(|v| v.from <= date)
+            .saturating_sub(1);
+        versions
+            .get(idx)
+            .cloned()
+            .ok_or_else(|| unknown(column, id))
     }
 
     /// The instructor version valid on `date`.
@@ -186,12 +204,22 @@ impl<'a> Conformer<'a> {
 
 /// A foreign key that resolves to nothing.
 pub fn unknown(column: &str, value: &str) -> Reject {
-    Reject::new(column, "unknown_reference", format!("{column} {value:?} does not exist"), Some(value))
+    Reject::new(
+        column,
+        "unknown_reference",
+        format!("{column} {value:?} does not exist"),
+        Some(value),
+    )
 }
 
 /// A natural key seen twice in one extract (exactly, or after cleansing).
 pub fn duplicate(column: &str, value: &str) -> Reject {
-    Reject::new(column, "duplicate_key", format!("{column} {value:?} appears more than once"), Some(value))
+    Reject::new(
+        column,
+        "duplicate_key",
+        format!("{column} {value:?} appears more than once"),
+        Some(value),
+    )
 }
 
 /// Tracks natural keys already loaded from one entity.

@@ -14,24 +14,103 @@ use crate::error::{EngineError, Result};
 
 type Row = std::result::Result<(), Reject>;
 
-pub const TERMS: &[&str] = &["term_code", "term_name", "start_date", "end_date", "census_date"];
-pub const HOLIDAYS: &[&str] = &["holiday_date", "holiday_name"];
-pub const DEPARTMENTS: &[&str] = &["department_code", "department_name", "college_code", "college_name", "division"];
-pub const PROGRAMS: &[&str] = &["program_code", "program_name", "cip_code", "degree_level", "department_code", "is_stem", "normal_time_terms"];
-pub const COURSES: &[&str] = &["course_id", "subject_code", "course_number", "course_title", "department_code", "credit_hours", "is_gateway", "grading_basis"];
-pub const INSTRUCTORS: &[&str] = &["instructor_id", "first_name", "last_name", "email", "department_code", "academic_rank", "tenure_status", "fte", "hire_date", "effective_date"];
-pub const STUDENTS: &[&str] = &[
-    "student_id", "first_name", "last_name", "preferred_name", "email", "phone", "birth_date",
-    "address_line1", "city", "postal_code", "gender", "ethnicity", "is_first_generation",
-    "is_pell_recipient", "has_disability", "residency", "entry_type", "entry_term_code",
-    "ipeds_cohort_term_code", "hs_gpa", "program_code", "class_level", "academic_standing",
-    "enrollment_status", "advisor_instructor_id", "effective_date",
+pub const TERMS: &[&str] = &[
+    "term_code",
+    "term_name",
+    "start_date",
+    "end_date",
+    "census_date",
 ];
-pub const SECTIONS: &[&str] = &["section_id", "course_id", "term_code", "section_number", "instructor_id", "delivery_mode", "campus", "capacity", "meetings_per_week", "takes_attendance"];
+pub const HOLIDAYS: &[&str] = &["holiday_date", "holiday_name"];
+pub const DEPARTMENTS: &[&str] = &[
+    "department_code",
+    "department_name",
+    "college_code",
+    "college_name",
+    "division",
+];
+pub const PROGRAMS: &[&str] = &[
+    "program_code",
+    "program_name",
+    "cip_code",
+    "degree_level",
+    "department_code",
+    "is_stem",
+    "normal_time_terms",
+];
+pub const COURSES: &[&str] = &[
+    "course_id",
+    "subject_code",
+    "course_number",
+    "course_title",
+    "department_code",
+    "credit_hours",
+    "is_gateway",
+    "grading_basis",
+];
+pub const INSTRUCTORS: &[&str] = &[
+    "instructor_id",
+    "first_name",
+    "last_name",
+    "email",
+    "department_code",
+    "academic_rank",
+    "tenure_status",
+    "fte",
+    "hire_date",
+    "effective_date",
+];
+pub const STUDENTS: &[&str] = &[
+    "student_id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "email",
+    "phone",
+    "birth_date",
+    "address_line1",
+    "city",
+    "postal_code",
+    "gender",
+    "ethnicity",
+    "is_first_generation",
+    "is_pell_recipient",
+    "has_disability",
+    "residency",
+    "entry_type",
+    "entry_term_code",
+    "ipeds_cohort_term_code",
+    "hs_gpa",
+    "program_code",
+    "class_level",
+    "academic_standing",
+    "enrollment_status",
+    "advisor_instructor_id",
+    "effective_date",
+];
+pub const SECTIONS: &[&str] = &[
+    "section_id",
+    "course_id",
+    "term_code",
+    "section_number",
+    "instructor_id",
+    "delivery_mode",
+    "campus",
+    "capacity",
+    "meetings_per_week",
+    "takes_attendance",
+];
 
 const DIVISIONS: &[&str] = &["STEM", "HUMANITIES", "SOCIAL_SCI", "PROFESSIONAL", "HEALTH"];
 const DEGREE_LEVELS: &[&str] = &["ASSOCIATE", "BACHELOR", "MASTER", "DOCTORAL", "CERT"];
-const RANKS: &[&str] = &["LECTURER", "ASSISTANT", "ASSOCIATE", "FULL", "ADJUNCT", "TA"];
+const RANKS: &[&str] = &[
+    "LECTURER",
+    "ASSISTANT",
+    "ASSOCIATE",
+    "FULL",
+    "ADJUNCT",
+    "TA",
+];
 const TENURE: &[&str] = &["TENURED", "TENURE_TRACK", "NON_TENURE"];
 const RESIDENCY: &[&str] = &["IN_STATE", "OUT_OF_STATE", "INTERNATIONAL"];
 const ENTRY_TYPES: &[&str] = &["FIRST_TIME", "TRANSFER", "GRADUATE", "NON_DEGREE"];
@@ -124,24 +203,51 @@ impl Conformer<'_> {
         self.each_csv("sis", "terms", "dim_term", TERMS, true, |c, f| {
             Ok((|| {
                 let code = f.code(0)?;
-                let (key, kind, year) = parse_term_code(&code)
-                    .ok_or_else(|| Reject::new("term_code", "invalid_code", format!("{code:?} is not a term code"), Some(&code)))?;
+                let (key, kind, year) = parse_term_code(&code).ok_or_else(|| {
+                    Reject::new(
+                        "term_code",
+                        "invalid_code",
+                        format!("{code:?} is not a term code"),
+                        Some(&code),
+                    )
+                })?;
                 let name = f.text(1)?;
                 let (start, end, census) = (f.date(2)?, f.date(3)?, f.date(4)?);
                 if end < start || census < start || census > end {
-                    return Err(Reject::new("census_date", "out_of_range", "dates out of order", None));
+                    return Err(Reject::new(
+                        "census_date",
+                        "out_of_range",
+                        "dates out of order",
+                        None,
+                    ));
                 }
                 seen.first("term_code", &code)?;
-                c.terms.insert(code.clone(), TermInfo { key, start, end, census });
+                c.terms.insert(
+                    code.clone(),
+                    TermInfo {
+                        key,
+                        start,
+                        end,
+                        census,
+                    },
+                );
                 rows.push((key, code, name, kind, year, start, end, census));
                 Ok(())
             })())
         })?;
         rows.sort_by_key(|r| r.0);
-        for (seq, (key, code, name, kind, year, start, end, census)) in rows.into_iter().enumerate() {
+        for (seq, (key, code, name, kind, year, start, end, census)) in rows.into_iter().enumerate()
+        {
             let row = [
-                Value::I32(key), s(&code), s(&name), s(kind), s(&year), Value::I16(seq as i16 + 1),
-                Value::Date(epoch_days(start)), Value::Date(epoch_days(end)), Value::Date(epoch_days(census)),
+                Value::I32(key),
+                s(&code),
+                s(&name),
+                s(kind),
+                s(&year),
+                Value::I16(seq as i16 + 1),
+                Value::Date(epoch_days(start)),
+                Value::Date(epoch_days(end)),
+                Value::Date(epoch_days(census)),
             ];
             self.table("dim_term")?.push(&row)?;
         }
@@ -167,7 +273,13 @@ impl Conformer<'_> {
             lo = lo.min(a);
             hi = hi.max(b);
         }
-        let ay_start = |d: NaiveDate| if d.month() >= 7 { d.year() } else { d.year() - 1 };
+        let ay_start = |d: NaiveDate| {
+            if d.month() >= 7 {
+                d.year()
+            } else {
+                d.year() - 1
+            }
+        };
         let first = NaiveDate::from_ymd_opt(ay_start(lo), 7, 1).unwrap_or(lo);
         let last = NaiveDate::from_ymd_opt(ay_start(hi) + 1, 6, 30).unwrap_or(hi);
         let mut terms: Vec<TermInfo> = self.terms.values().cloned().collect();
@@ -205,24 +317,38 @@ impl Conformer<'_> {
 
     pub fn departments(&mut self) -> Result<()> {
         let mut seen = Seen::default();
-        self.each_csv("sis", "departments", "dim_department", DEPARTMENTS, true, |c, f| {
-            let row = (|| {
-                let code = f.code(0)?;
-                let name = f.text(1)?;
-                let (college, college_name) = (f.code(2)?, f.text(3)?);
-                let division = f.one_of(4, DIVISIONS)?;
-                seen.first("department_code", &code)?;
-                Ok((code, name, college, college_name, division))
-            })();
-            let (code, name, college, college_name, division) = match row {
-                Ok(v) => v,
-                Err(r) => return Ok(Err(r)),
-            };
-            let key = c.key("dim_department", &code) as i32;
-            c.departments.insert(code.clone(), key);
-            c.table("dim_department")?.push(&[Value::I32(key), s(&code), s(&name), s(&college), s(&college_name), s(&division)])?;
-            Ok(Ok(()))
-        })
+        self.each_csv(
+            "sis",
+            "departments",
+            "dim_department",
+            DEPARTMENTS,
+            true,
+            |c, f| {
+                let row = (|| {
+                    let code = f.code(0)?;
+                    let name = f.text(1)?;
+                    let (college, college_name) = (f.code(2)?, f.text(3)?);
+                    let division = f.one_of(4, DIVISIONS)?;
+                    seen.first("department_code", &code)?;
+                    Ok((code, name, college, college_name, division))
+                })();
+                let (code, name, college, college_name, division) = match row {
+                    Ok(v) => v,
+                    Err(r) => return Ok(Err(r)),
+                };
+                let key = c.key("dim_department", &code) as i32;
+                c.departments.insert(code.clone(), key);
+                c.table("dim_department")?.push(&[
+                    Value::I32(key),
+                    s(&code),
+                    s(&name),
+                    s(&college),
+                    s(&college_name),
+                    s(&division),
+                ])?;
+                Ok(Ok(()))
+            },
+        )
     }
 
     pub fn programs(&mut self) -> Result<()> {
@@ -234,7 +360,10 @@ impl Conformer<'_> {
                 let cip = f.text(2)?;
                 let level = f.one_of(3, DEGREE_LEVELS)?;
                 let dept_code = f.code(4)?;
-                let dept = *c.departments.get(&dept_code).ok_or_else(|| unknown("department_code", &dept_code))?;
+                let dept = *c
+                    .departments
+                    .get(&dept_code)
+                    .ok_or_else(|| unknown("department_code", &dept_code))?;
                 let stem = f.bool(5)?;
                 let normal = f.i64(6, 1, 40)? as i16;
                 seen.first("program_code", &code)?;
@@ -246,7 +375,16 @@ impl Conformer<'_> {
             };
             let key = c.key("dim_program", &code) as i32;
             c.programs.insert(code.clone(), key);
-            c.table("dim_program")?.push(&[Value::I32(key), s(&code), s(&name), s(&cip), s(&level), Value::I32(dept), Value::Bool(stem), Value::I16(normal)])?;
+            c.table("dim_program")?.push(&[
+                Value::I32(key),
+                s(&code),
+                s(&name),
+                s(&cip),
+                s(&level),
+                Value::I32(dept),
+                Value::Bool(stem),
+                Value::I16(normal),
+            ])?;
             Ok(Ok(()))
         })
     }
@@ -260,7 +398,10 @@ impl Conformer<'_> {
                 let number = f.text(2)?;
                 let title = f.text(3)?;
                 let dept_code = f.code(4)?;
-                let dept = *c.departments.get(&dept_code).ok_or_else(|| unknown("department_code", &dept_code))?;
+                let dept = *c
+                    .departments
+                    .get(&dept_code)
+                    .ok_or_else(|| unknown("department_code", &dept_code))?;
                 let credits = f.decimal(5, 1, 0.0, 99.9)?;
                 let gateway = f.bool(6)?;
                 let basis = f.one_of(7, &["LETTER", "PASS_FAIL"])?;
@@ -270,24 +411,49 @@ impl Conformer<'_> {
                     .and_then(|ch| ch.to_digit(10))
                     .map(|d| d as i16 * 1000)
                     .filter(|l| *l >= 1000)
-                    .ok_or_else(|| Reject::new("course_number", "invalid_code", format!("{number:?} has no level digit"), Some(&number)))?;
+                    .ok_or_else(|| {
+                        Reject::new(
+                            "course_number",
+                            "invalid_code",
+                            format!("{number:?} has no level digit"),
+                            Some(&number),
+                        )
+                    })?;
                 let group = match level {
                     ..=2000 => "LOWER_DIV",
                     3000..=4000 => "UPPER_DIV",
                     _ => "GRADUATE",
                 };
                 seen.first("course_id", &id)?;
-                Ok((id, subject, number, title, dept, credits, level, group, gateway, basis))
+                Ok((
+                    id, subject, number, title, dept, credits, level, group, gateway, basis,
+                ))
             })();
-            let (id, subject, number, title, dept, credits, level, group, gateway, basis) = match row {
-                Ok(v) => v,
-                Err(r) => return Ok(Err(r)),
-            };
+            let (id, subject, number, title, dept, credits, level, group, gateway, basis) =
+                match row {
+                    Ok(v) => v,
+                    Err(r) => return Ok(Err(r)),
+                };
             let key = c.key("dim_course", &id) as i32;
-            c.courses.insert(id.clone(), CourseInfo { key, department_key: dept });
+            c.courses.insert(
+                id.clone(),
+                CourseInfo {
+                    key,
+                    department_key: dept,
+                },
+            );
             c.table("dim_course")?.push(&[
-                Value::I32(key), s(&id), s(&subject), s(&number), s(&title), Value::I32(dept), Value::Dec(credits),
-                Value::I16(level), s(group), Value::Bool(gateway), s(&basis),
+                Value::I32(key),
+                s(&id),
+                s(&subject),
+                s(&number),
+                s(&title),
+                Value::I32(dept),
+                Value::Dec(credits),
+                Value::I16(level),
+                s(group),
+                Value::Bool(gateway),
+                s(&basis),
             ])?;
             Ok(Ok(()))
         })
@@ -296,33 +462,62 @@ impl Conformer<'_> {
     pub fn instructors(&mut self) -> Result<()> {
         let mut seen = Seen::default();
         let mut changes = Vec::new();
-        self.each_csv("sis", "instructors", "dim_instructor", INSTRUCTORS, true, |c, f| {
-            Ok((|| {
-                let id = f.code(0)?;
-                let (first, last) = (f.text(1)?, f.text(2)?);
-                let email = f.email(3)?;
-                let dept_code = f.code(4)?;
-                let dept = *c.departments.get(&dept_code).ok_or_else(|| unknown("department_code", &dept_code))?;
-                let rank = f.one_of(5, RANKS)?;
-                let tenure = f.one_of(6, TENURE)?;
-                let fte = f.decimal(7, 2, 0.0, 1.0)?;
-                let hire = f.date(8)?;
-                let eff = f.date(9)?;
-                seen.first("instructor_id", &format!("{id}|{eff}"))?;
-                let h = hash(&[&dept.to_string(), &rank, &tenure, &fte.to_string()]);
-                changes.push(Change { id: id.clone(), date: eff, hash: h, attrs: (first, last, email, dept, rank, tenure, fte, hire) });
-                Ok(())
-            })())
-        })?;
+        self.each_csv(
+            "sis",
+            "instructors",
+            "dim_instructor",
+            INSTRUCTORS,
+            true,
+            |c, f| {
+                Ok((|| {
+                    let id = f.code(0)?;
+                    let (first, last) = (f.text(1)?, f.text(2)?);
+                    let email = f.email(3)?;
+                    let dept_code = f.code(4)?;
+                    let dept = *c
+                        .departments
+                        .get(&dept_code)
+                        .ok_or_else(|| unknown("department_code", &dept_code))?;
+                    let rank = f.one_of(5, RANKS)?;
+                    let tenure = f.one_of(6, TENURE)?;
+                    let fte = f.decimal(7, 2, 0.0, 1.0)?;
+                    let hire = f.date(8)?;
+                    let eff = f.date(9)?;
+                    seen.first("instructor_id", &format!("{id}|{eff}"))?;
+                    let h = hash(&[&dept.to_string(), &rank, &tenure, &fte.to_string()]);
+                    changes.push(Change {
+                        id: id.clone(),
+                        date: eff,
+                        hash: h,
+                        attrs: (first, last, email, dept, rank, tenure, fte, hire),
+                    });
+                    Ok(())
+                })())
+            },
+        )?;
         for (id, versions) in scd2::versions(changes) {
             for v in versions {
                 let key = self.key("dim_instructor", &format!("{id}|{}", v.from)) as i32;
-                self.instructors.entry(id.clone()).or_default().push((v.from, key));
+                self.instructors
+                    .entry(id.clone())
+                    .or_default()
+                    .push((v.from, key));
                 let (first, last, email, dept, rank, tenure, fte, hire) = &v.attrs;
                 let row = [
-                    Value::I32(key), s(&id), s(first), s(last), s(email), Value::I32(*dept), s(rank), s(tenure),
-                    Value::Dec(*fte), Value::Date(epoch_days(*hire)), Value::Date(epoch_days(v.from)),
-                    Value::Date(epoch_days(v.to)), Value::Bool(v.current), s(&v.hash),
+                    Value::I32(key),
+                    s(&id),
+                    s(first),
+                    s(last),
+                    s(email),
+                    Value::I32(*dept),
+                    s(rank),
+                    s(tenure),
+                    Value::Dec(*fte),
+                    Value::Date(epoch_days(*hire)),
+                    Value::Date(epoch_days(v.from)),
+                    Value::Date(epoch_days(v.to)),
+                    Value::Bool(v.current),
+                    s(&v.hash),
                 ];
                 self.table("dim_instructor")?.push(&row)?;
             }
@@ -360,7 +555,10 @@ impl Conformer<'_> {
                 };
                 let hs_gpa = f.opt_decimal(19, 2, 0.0, 5.0)?;
                 let program_code = f.code(20)?;
-                let program = *c.programs.get(&program_code).ok_or_else(|| unknown("program_code", &program_code))?;
+                let program = *c
+                    .programs
+                    .get(&program_code)
+                    .ok_or_else(|| unknown("program_code", &program_code))?;
                 let class_level = f.one_of(21, CLASS_LEVELS)?;
                 let standing = f.one_of(22, STANDING)?;
                 let status = f.one_of(23, STUDENT_STATUS)?;
@@ -368,21 +566,56 @@ impl Conformer<'_> {
                 let eff = f.date(25)?;
                 seen.first("student_id", &format!("{id}|{eff}"))?;
                 if !valid_email(&email) {
-                    return Err(Reject::new("email", "invalid_email", "not an email address", Some(&email)));
+                    return Err(Reject::new(
+                        "email",
+                        "invalid_email",
+                        "not an email address",
+                        Some(&email),
+                    ));
                 }
                 let h = hash(&[
-                    &program.to_string(), &class_level, &standing, &status, &residency,
-                    address.as_deref().unwrap_or(""), city.as_deref().unwrap_or(""), postal.as_deref().unwrap_or(""),
+                    &program.to_string(),
+                    &class_level,
+                    &standing,
+                    &status,
+                    &residency,
+                    address.as_deref().unwrap_or(""),
+                    city.as_deref().unwrap_or(""),
+                    postal.as_deref().unwrap_or(""),
                 ]);
                 let attrs = vec![
-                    s(&id), s(&first), s(&last), Value::opt_str(preferred), s(&email), Value::opt_str(phone),
-                    Value::Date(epoch_days(birth)), Value::opt_str(address), Value::opt_str(city), Value::opt_str(postal),
-                    s(&gender), s(&ethnicity), Value::Bool(first_gen), Value::Bool(pell), Value::Bool(disability),
-                    s(&residency), s(&entry_type), Value::I32(entry_term_key), cohort.map(Value::I32).unwrap_or(Value::Null),
-                    hs_gpa.map(Value::Dec).unwrap_or(Value::Null), Value::I32(program), s(&class_level), s(&standing),
-                    s(&status), Value::opt_str(advisor),
+                    s(&id),
+                    s(&first),
+                    s(&last),
+                    Value::opt_str(preferred),
+                    s(&email),
+                    Value::opt_str(phone),
+                    Value::Date(epoch_days(birth)),
+                    Value::opt_str(address),
+                    Value::opt_str(city),
+                    Value::opt_str(postal),
+                    s(&gender),
+                    s(&ethnicity),
+                    Value::Bool(first_gen),
+                    Value::Bool(pell),
+                    Value::Bool(disability),
+                    s(&residency),
+                    s(&entry_type),
+                    Value::I32(entry_term_key),
+                    cohort.map(Value::I32).unwrap_or(Value::Null),
+                    hs_gpa.map(Value::Dec).unwrap_or(Value::Null),
+                    Value::I32(program),
+                    s(&class_level),
+                    s(&standing),
+                    s(&status),
+                    Value::opt_str(advisor),
                 ];
-                changes.push(Change { id, date: eff, hash: h, attrs: (attrs, program, class_level, standing) });
+                changes.push(Change {
+                    id,
+                    date: eff,
+                    hash: h,
+                    attrs: (attrs, program, class_level, standing),
+                });
                 Ok(())
             })())
         })?;
@@ -391,19 +624,26 @@ impl Conformer<'_> {
             for v in versions {
                 let key = self.key("dim_student", &format!("{id}|{}", v.from));
                 let (attrs, program, class_level, standing) = v.attrs;
-                self.students.entry(id.clone()).or_default().push(StudentVersion {
-                    from: v.from,
-                    key,
-                    program_key: program,
-                    class_level,
-                    standing,
-                });
+                self.students
+                    .entry(id.clone())
+                    .or_default()
+                    .push(StudentVersion {
+                        from: v.from,
+                        key,
+                        program_key: program,
+                        class_level,
+                        standing,
+                    });
                 let mut row = Vec::with_capacity(32);
                 row.push(Value::I64(key));
                 row.extend(attrs);
                 row.extend([
-                    Value::Date(epoch_days(v.from)), Value::Date(epoch_days(v.to)), Value::Bool(v.current),
-                    Value::I16(v.version_no), s(&v.hash), Value::I64(batch),
+                    Value::Date(epoch_days(v.from)),
+                    Value::Date(epoch_days(v.to)),
+                    Value::Bool(v.current),
+                    Value::I16(v.version_no),
+                    s(&v.hash),
+                    Value::I64(batch),
                 ]);
                 self.table("dim_student")?.push(&row)?;
             }
@@ -417,12 +657,19 @@ impl Conformer<'_> {
             let row = (|| {
                 let id = f.code(0)?;
                 let course_id = f.code(1)?;
-                let course = c.courses.get(&course_id).cloned().ok_or_else(|| unknown("course_id", &course_id))?;
+                let course = c
+                    .courses
+                    .get(&course_id)
+                    .cloned()
+                    .ok_or_else(|| unknown("course_id", &course_id))?;
                 let term_code = f.code(2)?;
                 let term = c.term("term_code", &term_code)?;
                 let number = f.text(3)?;
                 let instructor = match f.opt_code(4) {
-                    Some(iid) => Some(c.instructor_on(&iid, term.start).ok_or_else(|| unknown("instructor_id", &iid))?),
+                    Some(iid) => Some(
+                        c.instructor_on(&iid, term.start)
+                            .ok_or_else(|| unknown("instructor_id", &iid))?,
+                    ),
                     None => None,
                 };
                 let mode = f.one_of(5, DELIVERY)?;
@@ -431,24 +678,49 @@ impl Conformer<'_> {
                 let meetings = f.i64(8, 0, 14)? as i16;
                 let attendance = f.bool(9)?;
                 seen.first("section_id", &id)?;
-                Ok((id, course, term, number, instructor, mode, campus, capacity, meetings, attendance))
+                Ok((
+                    id, course, term, number, instructor, mode, campus, capacity, meetings,
+                    attendance,
+                ))
             })();
-            let (id, course, term, number, instructor, mode, campus, capacity, meetings, attendance) = match row {
+            let (
+                id,
+                course,
+                term,
+                number,
+                instructor,
+                mode,
+                campus,
+                capacity,
+                meetings,
+                attendance,
+            ) = match row {
                 Ok(v) => v,
                 Err(r) => return Ok(Err(r)),
             };
             let key = c.key("dim_section", &id) as i32;
-            c.sections.insert(id.clone(), SectionInfo {
-                key,
-                course_key: course.key,
-                term_key: term.key,
-                department_key: course.department_key,
-                instructor_key: instructor,
-            });
+            c.sections.insert(
+                id.clone(),
+                SectionInfo {
+                    key,
+                    course_key: course.key,
+                    term_key: term.key,
+                    department_key: course.department_key,
+                    instructor_key: instructor,
+                },
+            );
             c.table("dim_section")?.push(&[
-                Value::I32(key), s(&id), Value::I32(course.key), Value::I32(term.key), s(&number),
-                instructor.map(Value::I32).unwrap_or(Value::Null), s(&mode), s(&campus), Value::I16(capacity),
-                Value::I16(meetings), Value::Bool(attendance),
+                Value::I32(key),
+                s(&id),
+                Value::I32(course.key),
+                Value::I32(term.key),
+                s(&number),
+                instructor.map(Value::I32).unwrap_or(Value::Null),
+                s(&mode),
+                s(&campus),
+                Value::I16(capacity),
+                Value::I16(meetings),
+                Value::Bool(attendance),
             ])?;
             Ok(Ok(()))
         })
@@ -461,9 +733,18 @@ mod tests {
 
     #[test]
     fn term_codes() {
-        assert_eq!(parse_term_code("2024FA"), Some((202410, "FALL", "2024-25".to_string())));
-        assert_eq!(parse_term_code("2025SP"), Some((202420, "SPRING", "2024-25".to_string())));
-        assert_eq!(parse_term_code("2025SU"), Some((202430, "SUMMER", "2024-25".to_string())));
+        assert_eq!(
+            parse_term_code("2024FA"),
+            Some((202410, "FALL", "2024-25".to_string()))
+        );
+        assert_eq!(
+            parse_term_code("2025SP"),
+            Some((202420, "SPRING", "2024-25".to_string()))
+        );
+        assert_eq!(
+            parse_term_code("2025SU"),
+            Some((202430, "SUMMER", "2024-25".to_string()))
+        );
         assert_eq!(parse_term_code("2025XX"), None);
     }
 }

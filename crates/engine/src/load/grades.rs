@@ -46,11 +46,43 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(outcome(Some("B+")), Outcome { points: Some(330), gpa_eligible: true, dfw: false, pass: true });
-        assert_eq!(outcome(Some("D")), Outcome { points: Some(100), gpa_eligible: true, dfw: true, pass: true });
-        assert_eq!(outcome(Some("W")), Outcome { points: None, gpa_eligible: false, dfw: true, pass: false });
+        assert_eq!(
+            outcome(Some("B+")),
+            Outcome {
+                points: Some(330),
+                gpa_eligible: true,
+                dfw: false,
+                pass: true
+            }
+        );
+        assert_eq!(
+            outcome(Some("D")),
+            Outcome {
+                points: Some(100),
+                gpa_eligible: true,
+                dfw: true,
+                pass: true
+            }
+        );
+        assert_eq!(
+            outcome(Some("W")),
+            Outcome {
+                points: None,
+                gpa_eligible: false,
+                dfw: true,
+                pass: false
+            }
+        );
         assert_eq!(outcome(Some("WF")).points, Some(0));
         assert!(outcome(Some("P")).pass && !outcome(Some("NP")).pass);
-        assert_eq!(outcome(None), Outcome { points: None, gpa_eligible: false, dfw: false, pass: false });
+        assert_eq!(
+            outcome(None),
+            Outcome {
+                points: None,
+                gpa_eligible: false,
+                dfw: false,
+                pass: false
+            }
+        );
     }
 }

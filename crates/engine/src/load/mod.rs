@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Int64Type;
 use lyceum_catalog::{TableDef, UnitEntry, star};
-use tracing::{info, info_span, warn, Instrument};
+use tracing::{Instrument, info, info_span, warn};
 
 use crate::error::{EngineError, Result};
 use crate::session::{Engine, QueryOutput};
@@ -78,7 +78,9 @@ pub struct LoadReport {
 /// On any error nothing is committed. Losing a commit race is retried `max_retries` times.
 pub async fn load(warehouse: &Warehouse, opts: &LoadOptions) -> Result<LoadReport> {
     if !opts.source.is_dir() {
-        return Err(EngineError::SourceMissing { path: opts.source.clone() });
+        return Err(EngineError::SourceMissing {
+            path: opts.source.clone(),
+        });
     }
     let mut attempt = 0;
     loop {
@@ -86,7 +88,9 @@ pub async fn load(warehouse: &Warehouse, opts: &LoadOptions) -> Result<LoadRepor
         match load_once(warehouse, opts).instrument(span).await {
             Err(EngineError::Conflict { detail }) if attempt < opts.max_retries => {
                 attempt += 1;
-                let pause = Duration::from_millis(200 * u64::from(attempt) + u64::from(std::process::id() % 97) * 7);
+                let pause = Duration::from_millis(
+                    200 * u64::from(attempt) + u64::from(std::process::id() % 97) * 7,
+                );
                 warn!(%detail, attempt, "lost a commit race, retrying");
                 tokio::time::sleep(pause).await;
             }
@@ -107,9 +111,11 @@ async fn load_once(warehouse: &Warehouse, opts: &LoadOptions) -> Result<LoadRepo
     progress.stage("reading and conforming extracts");
     let source = opts.source.clone();
     let conform_defs = defs.clone();
-    let (tables, quality) = tokio::task::spawn_blocking(move || conform_all(&source, load_id as i64, &conform_defs, keys))
-        .await
-        .map_err(|e| EngineError::Internal(format!("conform task failed: {e}")))??;
+    let (tables, quality) = tokio::task::spawn_blocking(move || {
+        conform_all(&source, load_id as i64, &conform_defs, keys)
+    })
+    .await
+    .map_err(|e| EngineError::Internal(format!("conform task failed: {e}")))??;
 
     let mut tables_changed = BTreeMap::new();
     for (name, data) in tables {
@@ -141,7 +147,11 @@ async fn load_once(warehouse: &Warehouse, opts: &LoadOptions) -> Result<LoadRepo
     report.warehouse_version = committed.version;
     report.seconds = clock.elapsed().as_secs_f64();
     progress.finish();
-    info!(version = committed.version, seconds = report.seconds, "load committed");
+    info!(
+        version = committed.version,
+        seconds = report.seconds,
+        "load committed"
+    );
     Ok(report)
 }
 
@@ -189,7 +199,15 @@ async fn write_table(tx: &mut Transaction, data: TableData) -> Result<Option<u64
         }
         let rows = data.rows();
         let batches = data.units.into_values().flat_map(|u| u.batches).collect();
-        tx.write(&data.def, batches, WriteMode::Overwrite, rows, BTreeMap::new(), fingerprint).await?;
+        tx.write(
+            &data.def,
+            batches,
+            WriteMode::Overwrite,
+            rows,
+            BTreeMap::new(),
+            fingerprint,
+        )
+        .await?;
         return Ok(Some(rows));
     }
     let mut units = entry.units.clone();
@@ -202,40 +220,83 @@ async fn write_table(tx: &mut Transaction, data: TableData) -> Result<Option<u64
             continue;
         }
         changed.push(unit);
-        units.insert(key, UnitEntry { fingerprint, rows: u.rows });
+        units.insert(
+            key,
+            UnitEntry {
+                fingerprint,
+                rows: u.rows,
+            },
+        );
         batches.extend(u.batches);
     }
     if changed.is_empty() {
         return Ok(None);
     }
     let rows = units.values().map(|u| u.rows).sum();
-    tx.write(&data.def, batches, WriteMode::ReplaceUnits(changed), rows, units, None).await?;
+    tx.write(
+        &data.def,
+        batches,
+        WriteMode::ReplaceUnits(changed),
+        rows,
+        units,
+        None,
+    )
+    .await?;
     Ok(Some(rows))
 }
 
 /// Natural → surrogate keys already in the warehouse, so they stay stable.
-async fn existing_keys(warehouse: &Warehouse, version: u64) -> Result<HashMap<&'static str, KeyMap>> {
+async fn existing_keys(
+    warehouse: &Warehouse,
+    version: u64,
+) -> Result<HashMap<&'static str, KeyMap>> {
     const QUERIES: &[(&str, &str)] = &[
-        ("dim_department", "SELECT department_code, CAST(department_key AS BIGINT) FROM public.dim_department"),
-        ("dim_program", "SELECT program_code, CAST(program_key AS BIGINT) FROM public.dim_program"),
-        ("dim_course", "SELECT course_id, CAST(course_key AS BIGINT) FROM public.dim_course"),
-        ("dim_section", "SELECT section_id, CAST(section_key AS BIGINT) FROM public.dim_section"),
-        ("dim_instructor", "SELECT instructor_id || '|' || CAST(effective_from AS VARCHAR), CAST(instructor_key AS BIGINT) FROM public.dim_instructor"),
-        ("dim_student", "SELECT student_id || '|' || CAST(effective_from AS VARCHAR), CAST(student_key AS BIGINT) FROM public.dim_student"),
+        (
+            "dim_department",
+            "SELECT department_code, CAST(department_key AS BIGINT) FROM public.dim_department",
+        ),
+        (
+            "dim_program",
+            "SELECT program_code, CAST(program_key AS BIGINT) FROM public.dim_program",
+        ),
+        (
+            "dim_course",
+            "SELECT course_id, CAST(course_key AS BIGINT) FROM public.dim_course",
+        ),
+        (
+            "dim_section",
+            "SELECT section_id, CAST(section_key AS BIGINT) FROM public.dim_section",
+        ),
+        (
+            "dim_instructor",
+            "SELECT instructor_id || '|' || CAST(effective_from AS VARCHAR), CAST(instructor_key AS BIGINT) FROM public.dim_instructor",
+        ),
+        (
+            "dim_student",
+            "SELECT student_id || '|' || CAST(effective_from AS VARCHAR), CAST(student_key AS BIGINT) FROM public.dim_student",
+        ),
     ];
     let engine = Engine::new(warehouse.clone());
     let mut session = engine.session()?;
-    session.execute(&format!("SET lyceum.as_of = {version}")).await?;
+    session
+        .execute(&format!("SET lyceum.as_of = {version}"))
+        .await?;
     let mut maps = HashMap::new();
     for (table, sql) in QUERIES {
         let mut pairs = Vec::new();
         for output in session.execute(sql).await? {
-            let QueryOutput::Rows { stream, .. } = output else { continue };
+            let QueryOutput::Rows { stream, .. } = output else {
+                continue;
+            };
             let batches: Vec<_> = futures::TryStreamExt::try_collect(stream).await?;
             for batch in batches {
-                let batch = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
-                    .map(|c| (c, batch.column(1).clone()))?;
-                let (names, keys) = (batch.0.as_string::<i32>(), batch.1.as_primitive::<Int64Type>());
+                let batch =
+                    arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
+                        .map(|c| (c, batch.column(1).clone()))?;
+                let (names, keys) = (
+                    batch.0.as_string::<i32>(),
+                    batch.1.as_primitive::<Int64Type>(),
+                );
                 for i in 0..names.len() {
                     if names.is_valid(i) && keys.is_valid(i) {
                         pairs.push((names.value(i).to_string(), keys.value(i)));

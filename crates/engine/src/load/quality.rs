@@ -15,7 +15,12 @@ pub struct Reject {
 }
 
 impl Reject {
-    pub fn new(column: &str, rule: &'static str, message: impl Into<String>, raw: Option<&str>) -> Self {
+    pub fn new(
+        column: &str,
+        rule: &'static str,
+        message: impl Into<String>,
+        raw: Option<&str>,
+    ) -> Self {
         Reject {
             column: Some(column.to_string()),
             rule,
@@ -88,25 +93,30 @@ impl Quality {
 
     /// A row that made it in, with the cleansing rules that changed it.
     pub fn loaded(&mut self, file: usize, line: u64, cleaned: Vec<Cleaned>) {
-        let Some(report) = self.files.get_mut(file) else { return };
+        let Some(report) = self.files.get_mut(file) else {
+            return;
+        };
         report.rows_read += 1;
         report.rows_loaded += 1;
         if !cleaned.is_empty() {
             report.rows_cleaned += 1;
             let name = report.file.clone();
-            self.cleansing.extend(cleaned.into_iter().map(|c| CleansingRecord {
-                file: name.clone(),
-                line,
-                column: c.column,
-                rule: c.rule,
-                raw: c.raw,
-                clean: c.clean,
-            }));
+            self.cleansing
+                .extend(cleaned.into_iter().map(|c| CleansingRecord {
+                    file: name.clone(),
+                    line,
+                    column: c.column,
+                    rule: c.rule,
+                    raw: c.raw,
+                    clean: c.clean,
+                }));
         }
     }
 
     pub fn quarantined(&mut self, file: usize, line: u64, reject: Reject, raw_row: Option<String>) {
-        let Some(report) = self.files.get_mut(file) else { return };
+        let Some(report) = self.files.get_mut(file) else {
+            return;
+        };
         report.rows_read += 1;
         report.rows_quarantined += 1;
         self.quarantine.push(QuarantineRecord {

@@ -50,7 +50,12 @@ impl Fields<'_, '_> {
 
     fn missing(&self, i: usize) -> Reject {
         let name = self.name(i).to_string();
-        Reject::new(&name, "missing_required", format!("{name} is required"), Some(""))
+        Reject::new(
+            &name,
+            "missing_required",
+            format!("{name} is required"),
+            Some(""),
+        )
     }
 
     /// An upper-case code, e.g. a department or status.
@@ -78,7 +83,12 @@ impl Fields<'_, '_> {
             Ok(v)
         } else {
             let name = self.name(i).to_string();
-            Err(Reject::new(&name, "invalid_code", format!("{v:?} is not one of {}", allowed.join("|")), Some(&v)))
+            Err(Reject::new(
+                &name,
+                "invalid_code",
+                format!("{v:?} is not one of {}", allowed.join("|")),
+                Some(&v),
+            ))
         }
     }
 
@@ -90,7 +100,12 @@ impl Fields<'_, '_> {
         }
         if !valid_email(&clean) {
             let name = self.name(i).to_string();
-            return Err(Reject::new(&name, "invalid_email", format!("{raw:?} is not an email address"), Some(raw)));
+            return Err(Reject::new(
+                &name,
+                "invalid_email",
+                format!("{raw:?} is not an email address"),
+                Some(raw),
+            ));
         }
         if clean != raw {
             self.note(i, "normalise_email", raw, &clean);
@@ -120,7 +135,12 @@ impl Fields<'_, '_> {
             }
         }
         let name = self.name(i).to_string();
-        Err(Reject::new(&name, "invalid_date", format!("{raw:?} is not a valid date"), Some(raw)))
+        Err(Reject::new(
+            &name,
+            "invalid_date",
+            format!("{raw:?} is not a valid date"),
+            Some(raw),
+        ))
     }
 
     pub fn date(&mut self, i: usize) -> R<NaiveDate> {
@@ -128,11 +148,18 @@ impl Fields<'_, '_> {
     }
 
     pub fn opt_i64(&mut self, i: usize, min: i64, max: i64) -> R<Option<i64>> {
-        let Some(t) = self.opt_text(i) else { return Ok(None) };
+        let Some(t) = self.opt_text(i) else {
+            return Ok(None);
+        };
         let name = self.name(i).to_string();
-        let v: i64 = t
-            .parse()
-            .map_err(|_| Reject::new(&name, "invalid_number", format!("{t:?} is not an integer"), Some(&t)))?;
+        let v: i64 = t.parse().map_err(|_| {
+            Reject::new(
+                &name,
+                "invalid_number",
+                format!("{t:?} is not an integer"),
+                Some(&t),
+            )
+        })?;
         self.range(i, v as f64, min as f64, max as f64, &t)?;
         Ok(Some(v))
     }
@@ -144,40 +171,67 @@ impl Fields<'_, '_> {
     fn range(&self, i: usize, v: f64, min: f64, max: f64, raw: &str) -> R<()> {
         let name = self.name(i).to_string();
         if v < 0.0 && min >= 0.0 {
-            return Err(Reject::new(&name, "negative_value", format!("{raw} is negative"), Some(raw)));
+            return Err(Reject::new(
+                &name,
+                "negative_value",
+                format!("{raw} is negative"),
+                Some(raw),
+            ));
         }
         if v < min || v > max {
-            return Err(Reject::new(&name, "out_of_range", format!("{raw} is outside {min}..={max}"), Some(raw)));
+            return Err(Reject::new(
+                &name,
+                "out_of_range",
+                format!("{raw} is outside {min}..={max}"),
+                Some(raw),
+            ));
         }
         Ok(())
     }
 
     /// A decimal as an unscaled integer at `scale` (rounded half away from zero).
     pub fn opt_decimal(&mut self, i: usize, scale: u32, min: f64, max: f64) -> R<Option<i128>> {
-        let Some(t) = self.opt_text(i) else { return Ok(None) };
+        let Some(t) = self.opt_text(i) else {
+            return Ok(None);
+        };
         let name = self.name(i).to_string();
         let v: f64 = t
             .parse()
             .ok()
             .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| Reject::new(&name, "invalid_number", format!("{t:?} is not a number"), Some(&t)))?;
+            .ok_or_else(|| {
+                Reject::new(
+                    &name,
+                    "invalid_number",
+                    format!("{t:?} is not a number"),
+                    Some(&t),
+                )
+            })?;
         self.range(i, v, min, max, &t)?;
         Ok(Some(scaled(v, scale)))
     }
 
     pub fn decimal(&mut self, i: usize, scale: u32, min: f64, max: f64) -> R<i128> {
-        self.opt_decimal(i, scale, min, max)?.ok_or_else(|| self.missing(i))
+        self.opt_decimal(i, scale, min, max)?
+            .ok_or_else(|| self.missing(i))
     }
 
     pub fn opt_bool(&mut self, i: usize) -> R<Option<bool>> {
-        let Some(t) = self.opt_text(i) else { return Ok(None) };
+        let Some(t) = self.opt_text(i) else {
+            return Ok(None);
+        };
         let lower = t.to_ascii_lowercase();
         let v = match lower.as_str() {
             "true" | "t" | "1" | "yes" | "y" => true,
             "false" | "f" | "0" | "no" | "n" => false,
             _ => {
                 let name = self.name(i).to_string();
-                return Err(Reject::new(&name, "invalid_boolean", format!("{t:?} is not a boolean"), Some(&t)));
+                return Err(Reject::new(
+                    &name,
+                    "invalid_boolean",
+                    format!("{t:?} is not a boolean"),
+                    Some(&t),
+                ));
             }
         };
         if lower != "true" && lower != "false" || lower != t {
@@ -193,7 +247,9 @@ impl Fields<'_, '_> {
 
 /// `local@domain.tld`, no spaces, one `@`.
 pub fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
@@ -224,8 +280,14 @@ mod tests {
 
     fn with<T>(values: &[&str], f: impl FnOnce(&mut Fields) -> T) -> (T, Vec<&'static str>) {
         let columns = ["a", "b", "c"];
-        let mut ctx = RowCtx { cleaned: vec![], columns: &columns };
-        let mut fields = Fields { values, ctx: &mut ctx };
+        let mut ctx = RowCtx {
+            cleaned: vec![],
+            columns: &columns,
+        };
+        let mut fields = Fields {
+            values,
+            ctx: &mut ctx,
+        };
         let out = f(&mut fields);
         (out, ctx.cleaned.iter().map(|c| c.rule).collect())
     }
@@ -253,7 +315,9 @@ mod tests {
         assert_eq!(rules, ["normalise_email"]);
         let (r, _) = with(&["jane.doe@"], |f| f.email(0).map_err(|r| r.rule));
         assert_eq!(r, Err("invalid_email"));
-        let (r, _) = with(&["-3.0"], |f| f.decimal(0, 1, 0.0, 99.9).map_err(|r| r.rule));
+        let (r, _) = with(&["-3.0"], |f| {
+            f.decimal(0, 1, 0.0, 99.9).map_err(|r| r.rule)
+        });
         assert_eq!(r, Err("negative_value"));
         let (r, _) = with(&["3.5"], |f| f.decimal(0, 1, 0.0, 99.9));
         assert_eq!(r.ok(), Some(35));

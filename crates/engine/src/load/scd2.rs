@@ -29,7 +29,8 @@ pub struct Version<T> {
 /// attributes equal the previous version's starts no new version (its other attributes
 /// are kept on the open version).
 pub fn versions<T>(changes: Vec<Change<T>>) -> BTreeMap<String, Vec<Version<T>>> {
-    let open_end = NaiveDate::from_ymd_opt(OPEN_END.0, OPEN_END.1, OPEN_END.2).unwrap_or(NaiveDate::MAX);
+    let open_end =
+        NaiveDate::from_ymd_opt(OPEN_END.0, OPEN_END.1, OPEN_END.2).unwrap_or(NaiveDate::MAX);
     let mut by_id: BTreeMap<String, Vec<Change<T>>> = BTreeMap::new();
     for c in changes {
         by_id.entry(c.id.clone()).or_default().push(c);
@@ -74,13 +75,26 @@ mod tests {
 
     #[test]
     fn ranges_do_not_overlap_and_one_is_current() {
-        let ch = |date, hash: &str, attrs: u8| Change { id: "S1".into(), date, hash: hash.into(), attrs };
-        let v = versions(vec![ch(d(9, 1), "b", 2), ch(d(1, 1), "a", 1), ch(d(5, 1), "a", 3), ch(d(10, 1), "c", 4)]);
+        let ch = |date, hash: &str, attrs: u8| Change {
+            id: "S1".into(),
+            date,
+            hash: hash.into(),
+            attrs,
+        };
+        let v = versions(vec![
+            ch(d(9, 1), "b", 2),
+            ch(d(1, 1), "a", 1),
+            ch(d(5, 1), "a", 3),
+            ch(d(10, 1), "c", 4),
+        ]);
         let s1 = &v["S1"];
         assert_eq!(s1.len(), 3);
         assert_eq!((s1[0].from, s1[0].to, s1[0].attrs), (d(1, 1), d(9, 1), 3));
         assert_eq!((s1[1].from, s1[1].to), (d(9, 1), d(10, 1)));
         assert!(s1[2].current && !s1[0].current && !s1[1].current);
-        assert_eq!(s1.iter().map(|v| v.version_no).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            s1.iter().map(|v| v.version_no).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
     }
 }

@@ -28,7 +28,10 @@ pub fn find_files(root: &Path, sub: &str, prefix: &str, suffix: &str) -> Result<
 
 /// The name a file is reported under: relative to the extract root.
 pub fn display_name(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root).unwrap_or(file).to_string_lossy().to_string()
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .to_string()
 }
 
 /// Reads one CSV file, checking its header against `expected`, and calls `row` for every
@@ -53,13 +56,19 @@ pub fn read_csv(
         .has_headers(false)
         .flexible(true)
         .from_path(path)
-        .map_err(|e| EngineError::BadSource { file: name.clone(), message: e.to_string() })?;
+        .map_err(|e| EngineError::BadSource {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
     let mut record = csv::ByteRecord::new();
     let mut header_seen = false;
     loop {
         let more = reader
             .read_byte_record(&mut record)
-            .map_err(|e| EngineError::BadSource { file: name.clone(), message: e.to_string() })?;
+            .map_err(|e| EngineError::BadSource {
+                file: name.clone(),
+                message: e.to_string(),
+            })?;
         if !more {
             break;
         }
@@ -68,9 +77,18 @@ pub fn read_csv(
             header_seen = true;
             let found: Vec<String> = record
                 .iter()
-                .map(|f| String::from_utf8_lossy(f).trim().trim_start_matches('\u{feff}').to_string())
+                .map(|f| {
+                    String::from_utf8_lossy(f)
+                        .trim()
+                        .trim_start_matches('\u{feff}')
+                        .to_string()
+                })
                 .collect();
-            if found.iter().map(String::as_str).ne(expected.iter().copied()) {
+            if found
+                .iter()
+                .map(String::as_str)
+                .ne(expected.iter().copied())
+            {
                 return Err(EngineError::WrongHeader {
                     file: name,
                     expected: expected.join(","),
@@ -107,11 +125,19 @@ pub fn read_csv(
         }
         if let Some(i) = bad_utf8 {
             let raw = String::from_utf8_lossy(record.get(i).unwrap_or_default()).to_string();
-            let reject = Reject::new(expected[i], "invalid_utf8", "field is not valid UTF-8", Some(&raw));
+            let reject = Reject::new(
+                expected[i],
+                "invalid_utf8",
+                "field is not valid UTF-8",
+                Some(&raw),
+            );
             quality.quarantined(file_idx, line, reject, Some(raw_row()));
             continue;
         }
-        let mut ctx = RowCtx { cleaned: Vec::new(), columns: expected };
+        let mut ctx = RowCtx {
+            cleaned: Vec::new(),
+            columns: expected,
+        };
         match row(&fields, &mut ctx) {
             Ok(()) => quality.loaded(file_idx, line, ctx.cleaned),
             Err(reject) => quality.quarantined(file_idx, line, reject, Some(fields.join(","))),
@@ -145,17 +171,30 @@ pub fn read_jsonl(
         }
         let Ok(text) = std::str::from_utf8(raw) else {
             let lossy = String::from_utf8_lossy(raw).to_string();
-            quality.quarantined(file_idx, line, Reject::row("invalid_utf8", "line is not valid UTF-8"), Some(lossy));
+            quality.quarantined(
+                file_idx,
+                line,
+                Reject::row("invalid_utf8", "line is not valid UTF-8"),
+                Some(lossy),
+            );
             continue;
         };
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                quality.quarantined(file_idx, line, Reject::row("invalid_json", e.to_string()), Some(text.to_string()));
+                quality.quarantined(
+                    file_idx,
+                    line,
+                    Reject::row("invalid_json", e.to_string()),
+                    Some(text.to_string()),
+                );
                 continue;
             }
         };
-        let mut ctx = RowCtx { cleaned: Vec::new(), columns: &[] };
+        let mut ctx = RowCtx {
+            cleaned: Vec::new(),
+            columns: &[],
+        };
         match row(&value, &mut ctx) {
             Ok(()) => quality.loaded(file_idx, line, ctx.cleaned),
             Err(reject) => quality.quarantined(file_idx, line, reject, Some(text.to_string())),

@@ -44,23 +44,39 @@ pub async fn record(
         Value::I64(total(|f| f.rows_cleaned)),
         Value::I64(total(|f| f.rows_quarantined)),
         Value::I64(report.tables_changed.values().sum::<u64>() as i64),
-        s(&report.tables_changed.keys().cloned().collect::<Vec<_>>().join(",")),
+        s(&report
+            .tables_changed
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",")),
         id.clone(),
     ])?;
 
     let mut files = TableData::new(&def("load_files")?);
     for f in &report.files {
         files.push(&[
-            id.clone(), s(&f.file), s(&f.table), s(&f.status), Value::I64(f.rows_read as i64),
-            Value::I64(f.rows_loaded as i64), Value::I64(f.rows_cleaned as i64), Value::I64(f.rows_quarantined as i64),
+            id.clone(),
+            s(&f.file),
+            s(&f.table),
+            s(&f.status),
+            Value::I64(f.rows_read as i64),
+            Value::I64(f.rows_loaded as i64),
+            Value::I64(f.rows_cleaned as i64),
+            Value::I64(f.rows_quarantined as i64),
         ])?;
     }
 
     let mut quarantine = TableData::new(&def("quarantine")?);
     for q in &quality.quarantine {
         quarantine.push(&[
-            id.clone(), s(&q.file), Value::I64(q.line as i64), Value::opt_str(q.reject.column.clone()),
-            s(q.reject.rule), s(&q.reject.message), Value::opt_str(q.reject.raw_value.clone()),
+            id.clone(),
+            s(&q.file),
+            Value::I64(q.line as i64),
+            Value::opt_str(q.reject.column.clone()),
+            s(q.reject.rule),
+            s(&q.reject.message),
+            Value::opt_str(q.reject.raw_value.clone()),
             Value::opt_str(q.raw_row.clone()),
         ])?;
     }
@@ -68,7 +84,13 @@ pub async fn record(
     let mut cleansing = TableData::new(&def("cleansing")?);
     for c in &quality.cleansing {
         cleansing.push(&[
-            id.clone(), s(&c.file), Value::I64(c.line as i64), s(&c.column), s(c.rule), s(&c.raw), s(&c.clean),
+            id.clone(),
+            s(&c.file),
+            Value::I64(c.line as i64),
+            s(&c.column),
+            s(c.rule),
+            s(&c.raw),
+            s(&c.clean),
         ])?;
     }
 
@@ -82,7 +104,15 @@ pub async fn record(
         let before = tx.entry(&name).map(|e| e.rows).unwrap_or(0);
         let def = data.def.clone();
         let batches = data.units.into_values().flat_map(|u| u.batches).collect();
-        tx.write(&def, batches, WriteMode::Append, before + added, BTreeMap::new(), None).await?;
+        tx.write(
+            &def,
+            batches,
+            WriteMode::Append,
+            before + added,
+            BTreeMap::new(),
+            None,
+        )
+        .await?;
     }
     Ok(())
 }

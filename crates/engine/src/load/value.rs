@@ -75,9 +75,9 @@ impl Column {
             ColumnType::SmallInt => Column::I16(Int16Builder::new()),
             ColumnType::Integer => Column::I32(Int32Builder::new()),
             ColumnType::BigInt => Column::I64(Int64Builder::new()),
-            ColumnType::Decimal { precision, scale } => Column::Dec(
-                Decimal128Builder::new().with_precision_and_scale(precision, scale)?,
-            ),
+            ColumnType::Decimal { precision, scale } => {
+                Column::Dec(Decimal128Builder::new().with_precision_and_scale(precision, scale)?)
+            }
             ColumnType::Double => Column::F64(Float64Builder::new()),
             ColumnType::Boolean => Column::Bool(BooleanBuilder::new()),
             ColumnType::Varchar => Column::Str(StringBuilder::new()),
@@ -155,7 +155,11 @@ pub struct UnitData {
 impl UnitData {
     fn new(def: &TableDef) -> Result<UnitData> {
         Ok(UnitData {
-            columns: def.columns.iter().map(|c| Column::new(c.ty)).collect::<Result<_>>()?,
+            columns: def
+                .columns
+                .iter()
+                .map(|c| Column::new(c.ty))
+                .collect::<Result<_>>()?,
             hasher: Sha256::new(),
             batches: Vec::new(),
             rows: 0,
@@ -167,7 +171,8 @@ impl UnitData {
             return Ok(());
         }
         let arrays = self.columns.iter_mut().map(Column::finish).collect();
-        self.batches.push(RecordBatch::try_new(schema.clone(), arrays)?);
+        self.batches
+            .push(RecordBatch::try_new(schema.clone(), arrays)?);
         Ok(())
     }
 
@@ -229,7 +234,13 @@ impl TableData {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => e.insert(UnitData::new(&self.def)?),
         };
-        for (i, ((col, value), def)) in data.columns.iter_mut().zip(row).zip(&self.def.columns).enumerate() {
+        for (i, ((col, value), def)) in data
+            .columns
+            .iter_mut()
+            .zip(row)
+            .zip(&self.def.columns)
+            .enumerate()
+        {
             if !col.push(value) {
                 return Err(EngineError::Internal(format!(
                     "{}.{}: value {value:?} does not fit {:?}",

@@ -178,7 +178,12 @@ impl Session {
     fn set_as_of(&mut self, value: Option<u64>) {
         let state_ref = self.ctx.state_ref();
         let mut state = state_ref.write();
-        if let Some(opts) = state.config_mut().options_mut().extensions.get_mut::<LyceumOptions>() {
+        if let Some(opts) = state
+            .config_mut()
+            .options_mut()
+            .extensions
+            .get_mut::<LyceumOptions>()
+        {
             opts.as_of = value;
         }
     }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
-use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
+use datafusion::catalog::{
+    CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider,
+};
 use datafusion::datasource::MemTable;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnv;
@@ -38,10 +40,17 @@ impl Snapshot {
                 .update_datafusion_session(&state)
                 .map_err(|e| EngineError::delta(def.qualified_name(), e))?;
             let provider = table.table_provider().await?;
-            let schema = if def.schema == star::SYSTEM { &system } else { &public };
+            let schema = if def.schema == star::SYSTEM {
+                &system
+            } else {
+                &public
+            };
             schema.register_table(def.name.clone(), provider)?;
         }
-        system.register_table("snapshots".into(), snapshots_table(warehouse, &manifest).await?)?;
+        system.register_table(
+            "snapshots".into(),
+            snapshots_table(warehouse, &manifest).await?,
+        )?;
         catalog.register_schema(star::PUBLIC, public)?;
         catalog.register_schema(star::SYSTEM, system)?;
         Ok(Snapshot { manifest, catalog })
@@ -61,22 +70,35 @@ impl Snapshot {
 }
 
 /// `system.snapshots`: one row per warehouse version up to this one.
-async fn snapshots_table(
-    warehouse: &Warehouse,
-    upto: &WarehouseVersion,
-) -> Result<Arc<MemTable>> {
+async fn snapshots_table(warehouse: &Warehouse, upto: &WarehouseVersion) -> Result<Arc<MemTable>> {
     let mut versions = Vec::new();
     let mut prev: Option<WarehouseVersion> = None;
     for v in warehouse.catalog().list_versions().await? {
         if v > upto.version {
             break;
         }
-        let manifest = if v == upto.version { upto.clone() } else { warehouse.version(v).await? };
+        let manifest = if v == upto.version {
+            upto.clone()
+        } else {
+            warehouse.version(v).await?
+        };
         let changed = match &prev {
             Some(p) => manifest.changed_tables(p).join(","),
-            None => manifest.tables.keys().cloned().collect::<Vec<_>>().join(","),
+            None => manifest
+                .tables
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(","),
         };
-        versions.push((manifest.version, manifest.committed_at.clone(), manifest.operation.clone(), manifest.load_id, manifest.summary.clone(), changed));
+        versions.push((
+            manifest.version,
+            manifest.committed_at.clone(),
+            manifest.operation.clone(),
+            manifest.load_id,
+            manifest.summary.clone(),
+            changed,
+        ));
         prev = Some(manifest);
     }
     let schema = Arc::new(Schema::new(vec![
@@ -89,11 +111,21 @@ async fn snapshots_table(
     ]));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(UInt64Array::from_iter_values(versions.iter().map(|v| v.0))),
-        Arc::new(StringArray::from_iter_values(versions.iter().map(|v| v.1.as_str()))),
-        Arc::new(StringArray::from_iter_values(versions.iter().map(|v| v.2.as_str()))),
-        Arc::new(UInt64Array::from(versions.iter().map(|v| v.3).collect::<Vec<_>>())),
-        Arc::new(StringArray::from_iter_values(versions.iter().map(|v| v.4.as_str()))),
-        Arc::new(StringArray::from_iter_values(versions.iter().map(|v| v.5.as_str()))),
+        Arc::new(StringArray::from_iter_values(
+            versions.iter().map(|v| v.1.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            versions.iter().map(|v| v.2.as_str()),
+        )),
+        Arc::new(UInt64Array::from(
+            versions.iter().map(|v| v.3).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            versions.iter().map(|v| v.4.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            versions.iter().map(|v| v.5.as_str()),
+        )),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns)?;
     Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
