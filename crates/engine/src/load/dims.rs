@@ -8,11 +8,23 @@ use super::conform::{Conformer, CourseInfo, SectionInfo, Seen, StudentVersion, T
 use super::quality::Reject;
 use super::rules::{Fields, epoch_days, valid_email};
 use super::scd2::{self, Change};
-use super::source::{find_files, read_csv};
+use super::source::{RowCtx, find_files, read_csv, read_jsonl};
 use super::value::Value;
 use crate::error::{EngineError, Result};
 
 type Row = std::result::Result<(), Reject>;
+
+/// How a source file is read into rows of text fields.
+#[derive(Clone, Copy)]
+pub enum Format<'h> {
+    /// CSV with exactly this header.
+    Csv(&'h [&'h str]),
+    /// One JSON object per line, flattened to `columns`.
+    JsonLines {
+        columns: &'static [&'static str],
+        flatten: fn(&serde_json::Value) -> std::result::Result<Vec<String>, Reject>,
+    },
+}
 
 pub const TERMS: &[&str] = &[
     "term_code",
@@ -152,7 +164,7 @@ fn s(v: &str) -> Value {
 }
 
 impl Conformer<'_> {
-    /// Runs `f` on every row of every file matching the pattern.
+    /// Runs `f` on every row of every CSV file `sub/prefix*.csv`.
     pub fn each_csv(
         &mut self,
         sub: &str,
@@ -160,41 +172,75 @@ impl Conformer<'_> {
         table: &str,
         header: &[&str],
         required: bool,
+        f: impl FnMut(&mut Self, &mut Fields) -> Result<Row>,
+    ) -> Result<()> {
+        self.each_row(sub, prefix, table, Format::Csv(header), required, f)
+    }
+
+    /// Runs `f` on every row of every file matching `sub/prefix*`; a row `f` rejects is
+    /// quarantined, and an error from `f` stops the load.
+    pub fn each_row(
+        &mut self,
+        sub: &str,
+        prefix: &str,
+        table: &str,
+        format: Format,
+        required: bool,
         mut f: impl FnMut(&mut Self, &mut Fields) -> Result<Row>,
     ) -> Result<()> {
         let root = self.root;
-        let files = find_files(root, sub, prefix, ".csv")?;
+        let suffix = match format {
+            Format::Csv(_) => ".csv",
+            Format::JsonLines { .. } => ".jsonl",
+        };
+        let files = find_files(root, sub, prefix, suffix)?;
         if files.is_empty() && required {
             return Err(EngineError::MissingExtract {
-                pattern: format!("{sub}/{prefix}*.csv"),
+                pattern: format!("{sub}/{prefix}*{suffix}"),
                 dir: root.to_path_buf(),
             });
         }
         let mut quality = std::mem::take(&mut self.quality);
         let mut fatal = None;
-        for path in files {
-            let outcome = read_csv(root, &path, table, header, &mut quality, |values, ctx| {
-                if fatal.is_some() {
-                    return Err(Reject::row("load_aborted", "the load failed"));
-                }
-                let mut fields = Fields { values, ctx };
-                match f(self, &mut fields) {
-                    Ok(row) => row,
-                    Err(e) => {
-                        fatal = Some(e);
-                        Err(Reject::row("load_aborted", "the load failed"))
-                    }
-                }
-            });
-            if let Err(e) = outcome {
-                fatal.get_or_insert(e);
-            }
+        let mut row = |c: &mut Self, values: &[&str], ctx: &mut RowCtx| {
             if fatal.is_some() {
+                return Err(Reject::row("load_aborted", "the load failed"));
+            }
+            match f(c, &mut Fields { values, ctx }) {
+                Ok(row) => row,
+                Err(e) => {
+                    fatal = Some(e);
+                    Err(Reject::row("load_aborted", "the load failed"))
+                }
+            }
+        };
+        let mut failed = None;
+        for path in files {
+            let outcome = match format {
+                Format::Csv(header) => {
+                    read_csv(root, &path, table, header, &mut quality, |values, ctx| {
+                        row(self, values, ctx)
+                    })
+                }
+                Format::JsonLines { columns, flatten } => {
+                    read_jsonl(root, &path, table, &mut quality, |json, ctx| {
+                        let flat = flatten(json)?;
+                        let values: Vec<&str> = flat.iter().map(String::as_str).collect();
+                        ctx.columns = columns;
+                        row(self, &values, ctx)
+                    })
+                }
+            };
+            if let Err(e) = outcome {
+                failed = Some(e);
                 break;
             }
         }
         self.quality = quality;
-        fatal.map_or(Ok(()), Err)
+        match (failed, fatal) {
+            (Some(e), _) | (None, Some(e)) => Err(e),
+            (None, None) => Ok(()),
+        }
     }
 
     pub fn terms(&mut self) -> Result<()> {

@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::conform::{Conformer, EnrollmentInfo, Seen, TermCredit, unknown};
+use super::dims::Format;
 use super::grades::{self, GRADES};
 use super::quality::Reject;
 use super::rules::Fields;
 use super::sentiment;
-use super::source::{find_files, read_jsonl};
 use super::value::Value;
 use crate::error::Result;
 
@@ -439,39 +439,19 @@ impl Conformer<'_> {
     }
 
     pub fn feedback(&mut self) -> Result<()> {
-        let root = self.root;
-        let mut quality = std::mem::take(&mut self.quality);
         let mut seen = Seen::default();
-        let mut fatal = None;
-        for path in find_files(root, "survey", "feedback", ".jsonl")? {
-            let outcome = read_jsonl(root, &path, "fact_feedback", &mut quality, |json, ctx| {
-                if fatal.is_some() {
-                    return Err(Reject::row("load_aborted", "the load failed"));
-                }
-                let flat = flatten_feedback(json)?;
-                let values: Vec<&str> = flat.iter().map(String::as_str).collect();
-                ctx.columns = FEEDBACK;
-                let mut f = Fields {
-                    values: &values,
-                    ctx,
-                };
-                match self.feedback_row(&mut f, &mut seen) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        fatal = Some(e);
-                        Err(Reject::row("load_aborted", "the load failed"))
-                    }
-                }
-            });
-            if let Err(e) = outcome {
-                fatal.get_or_insert(e);
-            }
-            if fatal.is_some() {
-                break;
-            }
-        }
-        self.quality = quality;
-        fatal.map_or(Ok(()), Err)
+        let format = Format::JsonLines {
+            columns: FEEDBACK,
+            flatten: flatten_feedback,
+        };
+        self.each_row(
+            "survey",
+            "feedback",
+            "fact_feedback",
+            format,
+            false,
+            |c, f| c.feedback_row(f, &mut seen),
+        )
     }
 
     fn feedback_row(
