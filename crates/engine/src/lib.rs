@@ -1,5 +1,6 @@
 //! How work runs in Lyceum.
 //!
+//! - [`extract`] is the extract headers, the contract shared by the generator and the load.
 //! - [`generate`] writes a synthetic university's source extracts (see `data/README.md`).
 //! - [`load`] turns extracts into the star schema: validate, cleanse, conform, SCD2, write
 //!   Delta tables, and commit one warehouse version.
@@ -10,6 +11,7 @@
 //! its tables or none; every source row is loaded, cleaned-and-loaded, or quarantined.
 
 pub mod error;
+pub mod extract;
 pub mod generate;
 pub mod load;
 pub mod session;

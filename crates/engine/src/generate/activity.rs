@@ -15,17 +15,7 @@ use super::sis::Ctx;
 use super::specs::{ASSESS_SPEC, ATTEND_SPEC};
 use super::writer::{CsvOut, FileOut};
 use crate::error::Result;
-
-#[rustfmt::skip]
-pub(crate) const ASSESSMENTS: [&str; 13] = [
-    "performance_id", "enrollment_id", "student_id", "section_id", "assessment_id",
-    "assessment_type", "due_date", "submitted_date", "week_of_term", "score", "max_score",
-    "weight_pct", "attempt_no",
-];
-#[rustfmt::skip]
-pub(crate) const ATTENDANCE: [&str; 5] = [
-    "student_id", "section_id", "meeting_date", "status", "minutes_late",
-];
+use crate::extract::{ASSESSMENTS, ATTENDANCE};
 
 /// One graded item of a section's assessment plan.
 #[derive(Debug, Clone, Copy)]

@@ -183,15 +183,12 @@ impl<'a> Conformer<'a> {
         column: &str,
         id: &str,
         date: NaiveDate,
-    ) -> std::result::Result<StudentVersion, Reject> {
+    ) -> std::result::Result<&StudentVersion, Reject> {
         let versions = self.students.get(id).ok_or_else(|| unknown(column, id))?;
         let idx = versions
             .partition_point(|v| v.from <= date)
             .saturating_sub(1);
-        versions
-            .get(idx)
-            .cloned()
-            .ok_or_else(|| unknown(column, id))
+        versions.get(idx).ok_or_else(|| unknown(column, id))
     }
 
     /// The instructor version valid on `date`.

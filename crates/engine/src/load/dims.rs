@@ -11,6 +11,9 @@ use super::scd2::{self, Change};
 use super::source::{RowCtx, find_files, read_csv, read_jsonl};
 use super::value::Value;
 use crate::error::{EngineError, Result};
+use crate::extract::{
+    COURSES, DEPARTMENTS, HOLIDAYS, INSTRUCTORS, PROGRAMS, SECTIONS, STUDENTS, TERMS,
+};
 
 type Row = std::result::Result<(), Reject>;
 
@@ -25,93 +28,6 @@ pub enum Format<'h> {
         flatten: fn(&serde_json::Value) -> std::result::Result<Vec<String>, Reject>,
     },
 }
-
-pub const TERMS: &[&str] = &[
-    "term_code",
-    "term_name",
-    "start_date",
-    "end_date",
-    "census_date",
-];
-pub const HOLIDAYS: &[&str] = &["holiday_date", "holiday_name"];
-pub const DEPARTMENTS: &[&str] = &[
-    "department_code",
-    "department_name",
-    "college_code",
-    "college_name",
-    "division",
-];
-pub const PROGRAMS: &[&str] = &[
-    "program_code",
-    "program_name",
-    "cip_code",
-    "degree_level",
-    "department_code",
-    "is_stem",
-    "normal_time_terms",
-];
-pub const COURSES: &[&str] = &[
-    "course_id",
-    "subject_code",
-    "course_number",
-    "course_title",
-    "department_code",
-    "credit_hours",
-    "is_gateway",
-    "grading_basis",
-];
-pub const INSTRUCTORS: &[&str] = &[
-    "instructor_id",
-    "first_name",
-    "last_name",
-    "email",
-    "department_code",
-    "academic_rank",
-    "tenure_status",
-    "fte",
-    "hire_date",
-    "effective_date",
-];
-pub const STUDENTS: &[&str] = &[
-    "student_id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "email",
-    "phone",
-    "birth_date",
-    "address_line1",
-    "city",
-    "postal_code",
-    "gender",
-    "ethnicity",
-    "is_first_generation",
-    "is_pell_recipient",
-    "has_disability",
-    "residency",
-    "entry_type",
-    "entry_term_code",
-    "ipeds_cohort_term_code",
-    "hs_gpa",
-    "program_code",
-    "class_level",
-    "academic_standing",
-    "enrollment_status",
-    "advisor_instructor_id",
-    "effective_date",
-];
-pub const SECTIONS: &[&str] = &[
-    "section_id",
-    "course_id",
-    "term_code",
-    "section_number",
-    "instructor_id",
-    "delivery_mode",
-    "campus",
-    "capacity",
-    "meetings_per_week",
-    "takes_attendance",
-];
 
 const DIVISIONS: &[&str] = &["STEM", "HUMANITIES", "SOCIAL_SCI", "PROFESSIONAL", "HEALTH"];
 const DEGREE_LEVELS: &[&str] = &["ASSOCIATE", "BACHELOR", "MASTER", "DOCTORAL", "CERT"];
@@ -246,7 +162,7 @@ impl Conformer<'_> {
     pub fn terms(&mut self) -> Result<()> {
         let mut seen = Seen::default();
         let mut rows = Vec::new();
-        self.each_csv("sis", "terms", "dim_term", TERMS, true, |c, f| {
+        self.each_csv("sis", "terms", "dim_term", &TERMS, true, |c, f| {
             Ok((|| {
                 let code = f.code(0)?;
                 let (key, kind, year) = parse_term_code(&code).ok_or_else(|| {
@@ -297,7 +213,7 @@ impl Conformer<'_> {
             ];
             self.table("dim_term")?.push(&row)?;
         }
-        self.each_csv("sis", "holidays", "dim_date", HOLIDAYS, false, |c, f| {
+        self.each_csv("sis", "holidays", "dim_date", &HOLIDAYS, false, |c, f| {
             Ok((|| {
                 let d = f.date(0)?;
                 let name = f.text(1)?;
@@ -367,7 +283,7 @@ impl Conformer<'_> {
             "sis",
             "departments",
             "dim_department",
-            DEPARTMENTS,
+            &DEPARTMENTS,
             true,
             |c, f| {
                 let row = (|| {
@@ -399,7 +315,7 @@ impl Conformer<'_> {
 
     pub fn programs(&mut self) -> Result<()> {
         let mut seen = Seen::default();
-        self.each_csv("sis", "programs", "dim_program", PROGRAMS, true, |c, f| {
+        self.each_csv("sis", "programs", "dim_program", &PROGRAMS, true, |c, f| {
             let row = (|| {
                 let code = f.code(0)?;
                 let name = f.text(1)?;
@@ -437,7 +353,7 @@ impl Conformer<'_> {
 
     pub fn courses(&mut self) -> Result<()> {
         let mut seen = Seen::default();
-        self.each_csv("sis", "courses", "dim_course", COURSES, true, |c, f| {
+        self.each_csv("sis", "courses", "dim_course", &COURSES, true, |c, f| {
             let row = (|| {
                 let id = f.code(0)?;
                 let subject = f.code(1)?;
@@ -512,7 +428,7 @@ impl Conformer<'_> {
             "sis",
             "instructors",
             "dim_instructor",
-            INSTRUCTORS,
+            &INSTRUCTORS,
             true,
             |c, f| {
                 Ok((|| {
@@ -574,7 +490,7 @@ impl Conformer<'_> {
     pub fn students(&mut self) -> Result<()> {
         let mut seen = Seen::default();
         let mut changes = Vec::new();
-        self.each_csv("sis", "students", "dim_student", STUDENTS, true, |c, f| {
+        self.each_csv("sis", "students", "dim_student", &STUDENTS, true, |c, f| {
             Ok((|| {
                 let id = f.code(0)?;
                 let first = f.text(1)?;
@@ -699,7 +615,7 @@ impl Conformer<'_> {
 
     pub fn sections(&mut self) -> Result<()> {
         let mut seen = Seen::default();
-        self.each_csv("sis", "sections", "dim_section", SECTIONS, true, |c, f| {
+        self.each_csv("sis", "sections", "dim_section", &SECTIONS, true, |c, f| {
             let row = (|| {
                 let id = f.code(0)?;
                 let course_id = f.code(1)?;

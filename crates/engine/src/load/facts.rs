@@ -11,51 +11,8 @@ use super::rules::Fields;
 use super::sentiment;
 use super::value::Value;
 use crate::error::Result;
+use crate::extract::{ASSESSMENTS, ATTENDANCE, DEGREES, ENROLLMENTS};
 
-pub const ENROLLMENTS: &[&str] = &[
-    "enrollment_id",
-    "student_id",
-    "section_id",
-    "registration_date",
-    "drop_date",
-    "enrollment_status",
-    "credit_hours",
-    "final_grade",
-    "final_score_pct",
-    "is_repeat",
-];
-pub const DEGREES: &[&str] = &[
-    "degree_id",
-    "student_id",
-    "program_code",
-    "conferral_term_code",
-    "conferral_date",
-    "degree_level",
-    "final_cum_gpa",
-    "honors",
-];
-pub const ASSESSMENTS: &[&str] = &[
-    "performance_id",
-    "enrollment_id",
-    "student_id",
-    "section_id",
-    "assessment_id",
-    "assessment_type",
-    "due_date",
-    "submitted_date",
-    "week_of_term",
-    "score",
-    "max_score",
-    "weight_pct",
-    "attempt_no",
-];
-pub const ATTENDANCE: &[&str] = &[
-    "student_id",
-    "section_id",
-    "meeting_date",
-    "status",
-    "minutes_late",
-];
 /// The feedback fields, flattened from each JSON line in this order.
 pub const FEEDBACK: &[&str] = &[
     "response_id",
@@ -102,7 +59,7 @@ impl Conformer<'_> {
             "sis",
             "enrollments",
             "fact_enrollment",
-            ENROLLMENTS,
+            &ENROLLMENTS,
             true,
             |c, f| {
                 let row = (|| {
@@ -227,7 +184,7 @@ impl Conformer<'_> {
             "lms",
             "assessments",
             "fact_performance",
-            ASSESSMENTS,
+            &ASSESSMENTS,
             false,
             |c, f| {
                 let row = (|| {
@@ -342,7 +299,7 @@ impl Conformer<'_> {
             "attendance",
             "attendance",
             "fact_attendance",
-            ATTENDANCE,
+            &ATTENDANCE,
             false,
             |c, f| {
                 let row = (|| {
@@ -388,7 +345,7 @@ impl Conformer<'_> {
 
     pub fn degrees(&mut self) -> Result<()> {
         let mut seen = Seen::default();
-        self.each_csv("sis", "degrees", "fact_degree", DEGREES, false, |c, f| {
+        self.each_csv("sis", "degrees", "fact_degree", &DEGREES, false, |c, f| {
             let row = (|| {
                 let id = f.i64(0, 0, i64::MAX)?;
                 let student_id = f.code(1)?;
@@ -577,7 +534,8 @@ impl Conformer<'_> {
                 let Some(day) = census.get(&term_key).copied() else {
                     continue;
                 };
-                let Ok(v) = self.student_on("student_id", &student_id, day) else {
+                // Owned: the row below borrows `self` mutably.
+                let Ok(v) = self.student_on("student_id", &student_id, day).cloned() else {
                     continue;
                 };
                 let full_time = if v.class_level == "GR" {
