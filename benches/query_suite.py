@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 import oracle  # noqa: E402
+from lyceum_server import LyceumServer  # noqa: E402
 
 
 def timed(fn, repeat):
@@ -46,17 +46,9 @@ def main() -> int:
 
     import psycopg
 
-    server = subprocess.Popen([args.lyceum, "serve", "--warehouse", args.warehouse,
-                               "--pg-addr", "127.0.0.1:0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = server.stdout.readline() if server.stdout else ""
-        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        if not m:
-            print("lyceum serve did not start: %r" % line, file=sys.stderr)
-            return 1
-        conn = psycopg.connect(host="127.0.0.1", port=int(m.group(1)), user="admin",
-                               dbname="lyceum", autocommit=True)
+    password = os.environ.get("LYCEUM_ADMIN_PASSWORD", "lyceum-bench")
+    with LyceumServer(args.lyceum, args.warehouse, password=password) as server:
+        conn = psycopg.connect(**server.conninfo(), autocommit=True)
         duck = oracle.duckdb_connection(oracle.snapshot_files(args.warehouse))
         rows = []
         for q in oracle.load_queries(ROOT / "queries"):
@@ -80,9 +72,6 @@ def main() -> int:
             Path(args.json).write_text(json.dumps({"queries": rows, "total_lyceum_s": total_l,
                                                    "total_duckdb_s": total_d}, indent=2))
         conn.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return 0
 
 

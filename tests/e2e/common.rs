@@ -11,6 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 /// The binary under test.
 pub const LYCEUM: &str = env!("CARGO_BIN_EXE_lyceum");
 
+/// The first administrator's password in every test server.
+pub const ADMIN_PASSWORD: &str = "test-admin-pw";
+
 /// The line `serve` prints once it listens.
 pub const LISTENING: &str = "lyceum: postgres wire listening on ";
 
@@ -109,6 +112,7 @@ impl Server {
         let mut child = lyceum()
             .args(args)
             .env("LYCEUM_LOG", "info")
+            .env("LYCEUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -177,7 +181,8 @@ impl Server {
     /// A tokio-postgres connection string for `database`.
     pub fn conn_str(&self, database: &str) -> String {
         format!(
-            "host=127.0.0.1 port={} user=admin dbname={database} connect_timeout=10",
+            "host=127.0.0.1 port={} user=admin password={ADMIN_PASSWORD} dbname={database} \
+             connect_timeout=10",
             self.port
         )
     }
@@ -211,7 +216,7 @@ impl Server {
             .args(["-d", "lyceum"])
             .args(extra)
             .env("PGCONNECT_TIMEOUT", "10")
-            .env_remove("PGPASSWORD")
+            .env("PGPASSWORD", ADMIN_PASSWORD)
             .env_remove("PGSERVICE")
             .stdin(Stdio::null())
             .output()

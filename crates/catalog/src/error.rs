@@ -26,6 +26,21 @@ pub enum CatalogError {
 
     #[error("table {name} is not in the catalog")]
     NoSuchTable { name: String },
+
+    #[error("invalid SCRAM verifier: {reason}")]
+    InvalidVerifier { reason: String },
+
+    #[error("role \"{name}\" already exists")]
+    UserExists { name: String },
+
+    #[error("role \"{name}\" does not exist")]
+    NoSuchUser { name: String },
+
+    #[error("invalid role: {message}")]
+    InvalidUser { message: String },
+
+    #[error("the user list changed under {attempts} attempts to update it; try again")]
+    PrincipalsContended { attempts: u32 },
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;

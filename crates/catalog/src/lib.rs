@@ -16,11 +16,15 @@
 
 mod error;
 pub mod model;
+pub mod principals;
+pub mod scram;
 pub mod star;
 pub mod store;
 pub mod version;
 
 pub use error::{CatalogError, Result};
 pub use model::{ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole};
+pub use principals::{PrincipalStore, Principals, UserRecord};
+pub use scram::{MockAuthKey, ScramError, ScramServer, ScramVerifier};
 pub use store::CatalogStore;
 pub use version::{FORMAT_VERSION, TableEntry, UnitEntry, WarehouseVersion};

@@ -63,8 +63,66 @@ pub enum EngineError {
         message: String,
     },
 
+    #[error("{0}")]
+    Canceled(StopReason),
+
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    InFailedTransaction,
+
+    #[error("{what} is not supported")]
+    Unsupported { what: String },
+
+    #[error("{0}")]
+    Syntax(String),
+
+    #[error("prepared statement \"{name}\" does not exist")]
+    NoSuchPrepared { name: String },
+
+    #[error("prepared statement \"{name}\" already exists")]
+    DuplicatePrepared { name: String },
+
+    #[error("bind message supplies {given} parameters, but the statement requires {expected}")]
+    ParameterCount { given: usize, expected: usize },
+
+    #[error("invalid value for parameter ${index}: {message}")]
+    InvalidParameter { index: usize, message: String },
+
+    #[error("{what} cannot run inside a transaction block")]
+    InTransactionBlock { what: &'static str },
+
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+
+    #[error("{0}")]
+    Authentication(#[source] lyceum_catalog::ScramError),
+
+    #[error("cannot insert multiple commands into a prepared statement")]
+    MultipleCommands,
+
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why a statement was stopped before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// A cancel request from the client (psql Ctrl-C, `pg_cancel_backend`).
+    UserRequest,
+    /// `statement_timeout` ran out.
+    Timeout(std::time::Duration),
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::UserRequest => write!(f, "canceling statement due to user request"),
+            StopReason::Timeout(t) => write!(
+                f,
+                "canceling statement due to statement timeout ({} ms)",
+                t.as_millis()
+            ),
+        }
+    }
 }
 
 impl EngineError {

@@ -6,15 +6,20 @@
 //!   Delta tables, and commit one warehouse version.
 //! - [`warehouse`] opens the warehouse by URL, pins warehouse versions, and commits them.
 //! - [`session`] is the one query layer every endpoint (CLI, Postgres wire, Flight) shares.
+//! - [`auth`] checks users' credentials for every endpoint.
+//! - [`pgcatalog`] is PostgreSQL's system catalog over Lyceum's, for BI tools and drivers.
 //!
 //! Invariants: a reader always sees one pinned warehouse version; a writer commits all of
 //! its tables or none; every source row is loaded, cleaned-and-loaded, or quarantined.
 
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod generate;
 pub mod load;
+pub mod pgcatalog;
 pub mod session;
+mod sqlfn;
 pub mod warehouse;
 
 pub use error::{EngineError, Result};

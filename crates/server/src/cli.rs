@@ -180,6 +180,73 @@ pub struct ListenArgs {
         value_parser = non_negative_f64
     )]
     pub shutdown_grace: f64,
+
+    /// The first administrator, created with `LYCEUM_ADMIN_PASSWORD` (or
+    /// --admin-password-file, or a random password printed once) when the warehouse has
+    /// no users yet.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "LYCEUM_ADMIN_USER",
+        default_value = "admin"
+    )]
+    pub admin_user: String,
+
+    /// A file holding the first administrator's password (its first line). The
+    /// `LYCEUM_ADMIN_PASSWORD` environment variable, if set, is used instead. Ignored once
+    /// users exist.
+    #[arg(long, value_name = "FILE", env = "LYCEUM_ADMIN_PASSWORD_FILE")]
+    pub admin_password_file: Option<PathBuf>,
+
+    /// How Postgres clients authenticate: `scram-sha-256` (the password never crosses the
+    /// wire) or `password` (cleartext, accepted only over TLS; needs --tls-cert).
+    #[arg(
+        long,
+        value_name = "METHOD",
+        env = "LYCEUM_PG_AUTH",
+        default_value = "scram-sha-256"
+    )]
+    pub auth: PgAuth,
+
+    /// TLS certificate chain (PEM) for the Postgres endpoint; with --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LYCEUM_TLS_CERT",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TLS private key (PEM) for --tls-cert.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LYCEUM_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Refuse Postgres connections that do not use TLS (needs --tls-cert).
+    #[arg(long, env = "LYCEUM_REQUIRE_TLS")]
+    pub require_tls: bool,
+
+    /// Most Postgres connections served at once; more are refused with SQLSTATE 53300.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "LYCEUM_MAX_CONNECTIONS",
+        default_value_t = 100,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_connections: u32,
+}
+
+/// How Postgres clients prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PgAuth {
+    #[value(name = "scram-sha-256")]
+    ScramSha256,
+    Password,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -107,7 +107,19 @@ pub mod codes {
     pub const INVALID_CATALOG_NAME: &str = "3D000";
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
     pub const OUT_OF_MEMORY: &str = "53200";
+    pub const TOO_MANY_CONNECTIONS: &str = "53300";
+    pub const QUERY_CANCELED: &str = "57014";
     pub const ADMIN_SHUTDOWN: &str = "57P01";
+    pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
+    pub const ACTIVE_SQL_TRANSACTION: &str = "25001";
+    pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
+    pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+    pub const DUPLICATE_OBJECT: &str = "42710";
+    pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    pub const PROTOCOL_VIOLATION: &str = "08P01";
+    pub const INVALID_AUTHORIZATION: &str = "28000";
+    pub const INVALID_PASSWORD: &str = "28P01";
+    pub const SERIALIZATION_FAILURE: &str = "40001";
     pub const INTERNAL_ERROR: &str = "XX000";
 }
 
@@ -129,6 +141,22 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::InvalidArgument { .. } => INVALID_PARAMETER_VALUE,
         EngineError::Catalog(CatalogError::NoSuchVersion { .. }) => INVALID_PARAMETER_VALUE,
         EngineError::Catalog(CatalogError::NoSuchTable { .. }) => UNDEFINED_TABLE,
+        EngineError::Catalog(CatalogError::UserExists { .. }) => DUPLICATE_OBJECT,
+        EngineError::Catalog(CatalogError::NoSuchUser { .. }) => UNDEFINED_OBJECT,
+        EngineError::Catalog(CatalogError::InvalidUser { .. }) => INVALID_PARAMETER_VALUE,
+        EngineError::Catalog(CatalogError::PrincipalsContended { .. }) => SERIALIZATION_FAILURE,
+        EngineError::Canceled(_) => QUERY_CANCELED,
+        EngineError::InFailedTransaction => IN_FAILED_SQL_TRANSACTION,
+        EngineError::InTransactionBlock { .. } => ACTIVE_SQL_TRANSACTION,
+        EngineError::Unsupported { .. } => FEATURE_NOT_SUPPORTED,
+        EngineError::Syntax(_) | EngineError::MultipleCommands => SYNTAX_ERROR,
+        EngineError::NoSuchPrepared { .. } => INVALID_SQL_STATEMENT_NAME,
+        EngineError::DuplicatePrepared { .. } => DUPLICATE_PREPARED_STATEMENT,
+        EngineError::ParameterCount { .. } => PROTOCOL_VIOLATION,
+        EngineError::InvalidParameter { .. } => INVALID_TEXT_REPRESENTATION,
+        EngineError::PermissionDenied(_) => INSUFFICIENT_PRIVILEGE,
+        EngineError::Authentication(lyceum_catalog::ScramError::WrongPassword) => INVALID_PASSWORD,
+        EngineError::Authentication(_) => PROTOCOL_VIOLATION,
         _ => INTERNAL_ERROR,
     }
 }
@@ -257,6 +285,7 @@ fn datafusion_message(err: &DataFusionError) -> String {
         .or_else(|| text.strip_prefix("SQL error: "))
         .or_else(|| text.strip_prefix("Execution error: "))
         .or_else(|| text.strip_prefix("Arrow error: "))
+        .or_else(|| text.strip_prefix("External error: "))
         .unwrap_or(&text);
     text.trim_end().to_string()
 }
@@ -281,9 +310,82 @@ fn error_info(code: &str, message: String) -> ErrorInfo {
     info
 }
 
+/// An engine error as the fields of a Postgres `ErrorResponse` (severity ERROR).
+pub fn engine_error_info(err: &EngineError) -> ErrorInfo {
+    error_info(sqlstate(err), engine_message(err))
+}
+
 /// An engine error as a Postgres `ErrorResponse` (severity ERROR: the connection stays).
 pub fn to_pg(err: &EngineError) -> PgWireError {
-    PgWireError::UserError(Box::new(error_info(sqlstate(err), engine_message(err))))
+    PgWireError::UserError(Box::new(engine_error_info(err)))
+}
+
+fn fatal_info(code: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_string(),
+        code.to_string(),
+        message,
+    )))
+}
+
+/// `FATAL 28P01`: a wrong password, or a user that does not exist (the client cannot
+/// tell which).
+pub fn wrong_password(user: &str) -> PgWireError {
+    fatal_info(
+        INVALID_PASSWORD,
+        format!("password authentication failed for user \"{user}\""),
+    )
+}
+
+/// `FATAL 28000`: the server accepts only TLS connections.
+pub fn tls_required() -> PgWireError {
+    let mut info = ErrorInfo::new(
+        "FATAL".to_string(),
+        INVALID_AUTHORIZATION.to_string(),
+        "this server accepts only TLS connections".to_string(),
+    );
+    info.hint = Some("connect with sslmode=require".to_string());
+    PgWireError::UserError(Box::new(info))
+}
+
+/// `FATAL 28000`: the startup packet names no user.
+pub fn no_user() -> PgWireError {
+    fatal_info(
+        INVALID_AUTHORIZATION,
+        "no user name specified in the startup packet".to_string(),
+    )
+}
+
+/// `FATAL 08P01`: an authentication message that breaks the protocol.
+pub fn bad_auth_message(message: &str) -> PgWireError {
+    fatal_info(PROTOCOL_VIOLATION, message.to_string())
+}
+
+/// `FATAL 0A000`: a kind of connection Lyceum does not serve.
+pub fn fatal_unsupported(what: &str) -> PgWireError {
+    fatal_info(FEATURE_NOT_SUPPORTED, format!("{what} are not supported"))
+}
+
+/// `FATAL 22023`: a startup parameter that cannot be read.
+pub fn fatal_invalid_parameter(message: &str) -> PgWireError {
+    fatal_info(INVALID_PARAMETER_VALUE, message.to_string())
+}
+
+/// `FATAL 53300`: every connection slot is taken.
+pub fn too_many_connections() -> PgWireError {
+    fatal_info(
+        TOO_MANY_CONNECTIONS,
+        "sorry, too many clients already".to_string(),
+    )
+}
+
+/// `ERROR 42P05`: a named prepared statement that exists already.
+pub fn duplicate_prepared(name: &str) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        DUPLICATE_PREPARED_STATEMENT.to_string(),
+        format!("prepared statement \"{name}\" already exists"),
+    )))
 }
 
 /// A DataFusion error raised while streaming rows, as a Postgres `ErrorResponse`.

@@ -276,8 +276,8 @@ async fn existing_keys(
             "SELECT student_id || '|' || CAST(effective_from AS VARCHAR), CAST(student_key AS BIGINT) FROM public.dim_student",
         ),
     ];
-    let engine = Engine::new(warehouse.clone());
-    let mut session = engine.session()?;
+    let engine = Engine::new(warehouse.clone())?;
+    let mut session = engine.session(crate::auth::Identity::local())?;
     session
         .execute(&format!("SET lyceum.as_of = {version}"))
         .await?;
@@ -337,4 +337,4 @@ impl Progress {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

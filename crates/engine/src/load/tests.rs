@@ -19,7 +19,7 @@ fn write(dir: &Path, file: &str, text: &str) -> Result<()> {
 }
 
 /// A two-term extract; `later` adds a spring term, grades and a major change.
-fn extract(dir: &Path, later: bool) -> Result<()> {
+pub(crate) fn extract(dir: &Path, later: bool) -> Result<()> {
     let mut terms = "term_code,term_name,start_date,end_date,census_date\n2023FA,Fall 2023,2023-08-28,2023-12-15,2023-09-15\n".to_string();
     if later {
         terms.push_str("2024SP,Spring 2024,2024-01-16,2024-05-10,2024-02-02\n");
@@ -94,8 +94,29 @@ S004,Di,Poe,,di.poe@uni.edu,,2004-01-01,,,,F,Black,true,true,false,OUT_OF_STATE,
     Ok(())
 }
 
-async fn query(engine: &std::sync::Arc<Engine>, sql: &str) -> Result<Vec<String>> {
-    let mut session = engine.session()?;
+/// A warehouse in `dir/wh` loaded from the small extract (version 1), and, with `later`,
+/// its later extract as well (version 2).
+pub(crate) async fn loaded_warehouse(dir: &Path, later: bool) -> Result<Warehouse> {
+    let wh = Warehouse::open(&dir.join("wh").to_string_lossy())?;
+    for (name, with_later) in [("src", false), ("src2", true)] {
+        if with_later && !later {
+            break;
+        }
+        let src = dir.join(name);
+        extract(&src, with_later)?;
+        let options = LoadOptions {
+            source: src,
+            progress: false,
+            max_retries: 0,
+        };
+        load(&wh, &options).await?;
+    }
+    Ok(wh)
+}
+
+/// Every row of every result of `sql`, as comma-joined text.
+pub(crate) async fn query(engine: &std::sync::Arc<Engine>, sql: &str) -> Result<Vec<String>> {
+    let mut session = engine.session(crate::auth::Identity::local())?;
     let mut out = Vec::new();
     for output in session.execute(sql).await? {
         if let QueryOutput::Rows { stream, .. } = output {
@@ -168,7 +189,7 @@ async fn load_accounts_for_every_row_and_is_idempotent() -> Result<()> {
             .any(|f| f.file.ends_with("attendance_empty.csv") && f.status == "EMPTY")
     );
 
-    let engine = Engine::new(wh.clone());
+    let engine = Engine::new(wh.clone())?;
     assert_eq!(
         query(&engine, "SELECT count(*) FROM fact_enrollment").await?,
         ["2"]

@@ -1,68 +1,162 @@
 //! The one query layer that every endpoint shares (CLI, Postgres wire, Flight SQL).
 //!
 //! An [`Engine`] is opened once per process over a warehouse; each client connection gets a
-//! [`Session`]. Every statement runs against one pinned warehouse version: the latest at
-//! the time the statement starts, or the one chosen with `SET lyceum.as_of = N` (time
-//! travel). The warehouse is written only by loads: DDL and DML are refused.
+//! [`Session`] for an authenticated [`Identity`]. A session keeps PostgreSQL-style settings
+//! ([`settings`]), a transaction ([`transaction`]), prepared statements ([`prepared`]) and
+//! the warehouse version it reads. Every statement runs against one pinned version: the
+//! one its transaction pinned, else the latest when its query string started, unless
+//! `SET lyceum.as_of = N` chose one (time travel). The warehouse is written only by loads:
+//! DDL and DML are refused.
+//!
+//! How to add a session command: give it an [`Action`] in [`statement`] and a branch in
+//! [`Session::run_action`]; it then works from simple queries, the extended protocol and
+//! SQL `PREPARE` alike.
 
+mod control;
+mod functions;
 mod options;
+mod prepared;
+mod settings;
 mod snapshot;
+mod statement;
+mod transaction;
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
-use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::scalar::ScalarValue;
+use datafusion::sql::parser::{ResetStatement, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast::{self, ObjectName, ObjectNamePart};
 use tracing::{Instrument, debug, info_span};
 
+pub use control::Canceller;
+pub use functions::{SessionInfo, version_string};
 pub use options::LyceumOptions;
+pub use prepared::Prepared;
+pub use settings::{Reported, SERVER_VERSION, SERVER_VERSION_NUM, Settings};
 pub use snapshot::Snapshot;
+pub use statement::{Action, Parsed, SetValue, UserSpec};
+pub use transaction::{TransactionStatus, TransactionWarning};
 
+use crate::auth::{Auth, Identity};
 use crate::error::{EngineError, Result};
+use crate::pgcatalog;
 use crate::warehouse::Warehouse;
+use control::Limits;
+use transaction::Transaction;
 
 /// The catalog name clients see (`lyceum`), with schemas `public` and `system`.
 pub const CATALOG: &str = "lyceum";
+
+/// The sessions of a process, by backend pid, so one can cancel another's statement.
+#[derive(Default)]
+pub struct Registry {
+    next_pid: AtomicI32,
+    sessions: Mutex<HashMap<i32, Canceller>>,
+}
+
+impl Registry {
+    fn register(&self, canceller: Canceller) -> i32 {
+        // Pids start where PostgreSQL's usually are, so they look familiar in tools.
+        let pid = 10_000 + self.next_pid.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.insert(pid, canceller);
+        }
+        pid
+    }
+
+    fn unregister(&self, pid: i32) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.remove(&pid);
+        }
+    }
+
+    /// Cancels the statement session `pid` runs now; `false` if there is no such session.
+    pub fn cancel(&self, pid: i32) -> bool {
+        let canceller = self.sessions.lock().ok().and_then(|s| s.get(&pid).cloned());
+        match canceller {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
 
 /// Shared by all sessions of a process.
 pub struct Engine {
     warehouse: Warehouse,
     runtime: Arc<RuntimeEnv>,
     snapshots: Mutex<Vec<Arc<Snapshot>>>,
+    auth: Auth,
+    registry: Arc<Registry>,
+    pg_static: Arc<pgcatalog::StaticTables>,
 }
 
 /// How many pinned snapshots stay cached (time travel to older ones reopens them).
 const SNAPSHOT_CACHE: usize = 4;
 
 impl Engine {
-    pub fn new(warehouse: Warehouse) -> Arc<Engine> {
-        Arc::new(Engine {
+    pub fn new(warehouse: Warehouse) -> Result<Arc<Engine>> {
+        Ok(Arc::new(Engine {
+            auth: Auth::new(warehouse.principals().clone()),
             warehouse,
             runtime: Arc::new(RuntimeEnv::default()),
             snapshots: Mutex::new(Vec::new()),
-        })
+            registry: Arc::new(Registry::default()),
+            pg_static: Arc::new(pgcatalog::StaticTables::load()?),
+        }))
     }
 
     pub fn warehouse(&self) -> &Warehouse {
         &self.warehouse
     }
 
-    /// A new session for one client.
-    pub fn session(self: &Arc<Self>) -> Result<Session> {
-        let config = SessionConfig::new()
-            .with_default_catalog_and_schema(CATALOG, "public")
-            .with_create_default_catalog_and_schema(false)
-            .with_information_schema(true)
-            .with_option_extension(LyceumOptions::default());
-        let mut ctx = SessionContext::new_with_config_rt(config, self.runtime.clone());
-        datafusion_functions_json::register_all(&mut ctx)?;
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// A new session for `identity`.
+    pub fn session(self: &Arc<Self>, identity: Identity) -> Result<Session> {
+        let canceller = Canceller::default();
+        let pid = self.registry.register(canceller.clone());
+        let info = Arc::new(SessionInfo::new(identity, pid));
+        {
+            let mut settings = info.settings();
+            settings.force(
+                "is_superuser",
+                if info.identity.superuser { "on" } else { "off" },
+            );
+            settings.force("session_authorization", &info.identity.name);
+        }
+        let catalog_state = Arc::new(pgcatalog::CatalogState::default());
+        let ctx = new_context(self, &info, &catalog_state)?;
         Ok(Session {
             engine: self.clone(),
             ctx,
+            info,
+            catalog_state,
             pinned: None,
+            batch_version: None,
+            tx: Transaction::default(),
+            canceller,
+            prepared: HashMap::new(),
+            local_saved: Vec::new(),
+            notices: Vec::new(),
+            stream_failed: None,
         })
     }
 
@@ -91,6 +185,24 @@ impl Engine {
     }
 }
 
+/// A DataFusion context configured for Lyceum, with the session's functions.
+fn new_context(
+    engine: &Arc<Engine>,
+    info: &Arc<SessionInfo>,
+    catalog_state: &Arc<pgcatalog::CatalogState>,
+) -> Result<SessionContext> {
+    let config = SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG, "public")
+        .with_create_default_catalog_and_schema(false)
+        .with_information_schema(true)
+        .with_option_extension(LyceumOptions::default());
+    let mut ctx = SessionContext::new_with_config_rt(config, engine.runtime.clone());
+    datafusion_functions_json::register_all(&mut ctx)?;
+    pgcatalog::register_functions(&ctx, &engine.pg_static, catalog_state, info);
+    functions::register(&ctx, info, &engine.registry);
+    Ok(ctx)
+}
+
 /// What one statement produced.
 pub enum QueryOutput {
     /// Rows, streamed batch by batch.
@@ -98,15 +210,65 @@ pub enum QueryOutput {
         schema: SchemaRef,
         stream: SendableRecordBatchStream,
     },
-    /// A command without rows (`SET`, ...), with its Postgres-style tag.
+    /// A command without rows (`SET`, ...), with its PostgreSQL command tag.
     Command { tag: String },
+    /// `BEGIN`: a transaction is open now.
+    TransactionStart { tag: String },
+    /// `COMMIT` / `ROLLBACK`: the transaction is over.
+    TransactionEnd { tag: String },
 }
 
-/// One client's state: settings and the pinned warehouse version.
+impl std::fmt::Debug for QueryOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryOutput::Rows { schema, .. } => write!(f, "Rows({schema:?})"),
+            QueryOutput::Command { tag } => write!(f, "Command({tag})"),
+            QueryOutput::TransactionStart { tag } => write!(f, "TransactionStart({tag})"),
+            QueryOutput::TransactionEnd { tag } => write!(f, "TransactionEnd({tag})"),
+        }
+    }
+}
+
+fn command(tag: &str) -> QueryOutput {
+    QueryOutput::Command { tag: tag.into() }
+}
+
+/// A message for the client that is not an error (PostgreSQL's NOTICE / WARNING).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// `WARNING` or `NOTICE`.
+    pub severity: &'static str,
+    /// The SQLSTATE (`25001`, `00000`, ...).
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// One client's state: identity, settings, transaction, prepared statements and the
+/// warehouse version it reads.
 pub struct Session {
     engine: Arc<Engine>,
     ctx: SessionContext,
+    info: Arc<SessionInfo>,
+    /// The model of the pinned version, read by the catalog functions.
+    catalog_state: Arc<pgcatalog::CatalogState>,
     pinned: Option<u64>,
+    /// The version the statements of the current query string read (outside a transaction).
+    batch_version: Option<u64>,
+    tx: Transaction,
+    canceller: Canceller,
+    /// SQL-level prepared statements (`PREPARE`).
+    prepared: HashMap<String, Arc<Prepared>>,
+    /// `SET LOCAL` values to restore when the transaction ends: (name, previous value).
+    local_saved: Vec<(String, Option<String>)>,
+    notices: Vec<Notice>,
+    /// Set when the rows of the last statement ended in an error while streaming.
+    stream_failed: Option<Arc<AtomicBool>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.engine.registry.unregister(self.info.pid);
+    }
 }
 
 impl Session {
@@ -114,62 +276,714 @@ impl Session {
         &self.ctx
     }
 
+    pub fn info(&self) -> &Arc<SessionInfo> {
+        &self.info
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.info.identity
+    }
+
+    /// Cancels this session's running statement from anywhere (another task, a signal).
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
+    }
+
     /// The warehouse version the last statement ran against.
     pub fn pinned_version(&self) -> Option<u64> {
         self.pinned
     }
 
-    /// Runs every statement of `sql` in order; the first error stops the rest.
-    pub async fn execute(&mut self, sql: &str) -> Result<Vec<QueryOutput>> {
-        let statements = DFParser::parse_sql(sql)?;
-        let mut outputs = Vec::with_capacity(statements.len());
-        for statement in statements {
-            let span = info_span!("statement", sql = %statement);
-            outputs.push(self.execute_statement(statement).instrument(span).await?);
-        }
-        Ok(outputs)
+    pub fn transaction_status(&mut self) -> TransactionStatus {
+        self.note_stream_failure();
+        self.tx.status()
     }
 
-    async fn execute_statement(&mut self, statement: Statement) -> Result<QueryOutput> {
+    /// Settings changes the client should be told about (`ParameterStatus`).
+    pub fn take_reports(&self) -> Vec<Reported> {
+        self.info.settings().take_reports()
+    }
+
+    /// Notices and warnings raised since the last call.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// The parameters every client hears about at connect (`ParameterStatus`).
+    pub fn startup_report(&self) -> Vec<Reported> {
+        let mut settings = self.info.settings();
+        settings.take_reports();
+        settings.startup_report()
+    }
+
+    /// Applies the run-time parameters a client sent in its startup packet
+    /// (`application_name`, `DateStyle`, `options=-c name=value`, ...).
+    pub fn apply_startup_parameters<'a>(
+        &mut self,
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<()> {
+        for (name, value) in params {
+            if statement::is_engine_option(name) {
+                self.set_engine_option(name, value)?;
+            } else {
+                self.info.settings().set(name, value)?;
+                self.apply_search_path();
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs every statement of `sql`; the first error is the result.
+    pub async fn execute(&mut self, sql: &str) -> Result<Vec<QueryOutput>> {
+        self.execute_batch(sql).await.into_iter().collect()
+    }
+
+    /// Runs every statement of a simple query string in order; the first error stops the
+    /// rest (it is the last entry). All statements read the same warehouse version.
+    pub async fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryOutput>> {
+        self.note_stream_failure();
+        let parsed = match statement::parse(sql) {
+            Ok(p) => p,
+            Err(e) => {
+                self.tx.fail();
+                return vec![Err(e)];
+            }
+        };
+        self.batch_version = None;
+        let mut outputs = Vec::with_capacity(parsed.len());
+        for statement in parsed {
+            let span = info_span!("statement", sql = %statement.sql, pid = self.info.pid);
+            let result = self.run(&statement.action).instrument(span).await;
+            let failed = result.is_err();
+            outputs.push(result);
+            if failed {
+                break;
+            }
+        }
+        self.batch_version = None;
+        outputs
+    }
+
+    /// Parses and plans one statement for repeated execution. `declared` are the
+    /// parameter types the client gave (`None` where it left the type to the server).
+    pub async fn prepare(
+        &mut self,
+        sql: &str,
+        declared: &[Option<arrow::datatypes::DataType>],
+    ) -> Result<Prepared> {
+        self.note_stream_failure();
+        let mut parsed = statement::parse(sql)?;
+        if parsed.len() > 1 {
+            return Err(EngineError::MultipleCommands);
+        }
+        let Some(statement) = parsed.pop() else {
+            return Err(EngineError::Syntax("empty query".into()));
+        };
+        self.prepare_action(statement.sql, statement.action, declared.to_vec())
+            .await
+    }
+
+    async fn prepare_action(
+        &mut self,
+        sql: String,
+        action: Action,
+        declared: Vec<Option<arrow::datatypes::DataType>>,
+    ) -> Result<Prepared> {
+        let (schema, plan, inferred) = match &action {
+            Action::Query(statement) => {
+                self.pin().await?;
+                let version = self.pinned.unwrap_or_default();
+                let plan = self.plan(statement).await?;
+                let inferred = prepared::plan_parameter_types(&plan, declared.len())?;
+                let schema =
+                    returns_rows(&plan).then(|| SchemaRef::from(plan.schema().as_arrow().clone()));
+                (schema, Some((version, plan)), inferred)
+            }
+            Action::Show { name } => (Some(prepared::one_text_column(name)), None, vec![]),
+            Action::ShowAll => (Some(prepared::show_all_schema()), None, vec![]),
+            _ => (None, None, vec![]),
+        };
+        if plan.is_none() && !declared.is_empty() {
+            return Err(EngineError::Unsupported {
+                what: "parameters in a statement that is not a query".into(),
+            });
+        }
+        let param_types = (0..inferred.len().max(declared.len()))
+            .map(|i| {
+                declared
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .or_else(|| inferred.get(i).cloned().flatten())
+            })
+            .collect();
+        Ok(Prepared {
+            sql,
+            action,
+            param_types,
+            inferred,
+            schema,
+            plan,
+        })
+    }
+
+    /// Executes a prepared statement with one value per parameter.
+    pub async fn execute_prepared(
+        &mut self,
+        prepared: &Prepared,
+        params: Vec<ScalarValue>,
+    ) -> Result<QueryOutput> {
+        self.note_stream_failure();
+        self.batch_version = None;
+        let span = info_span!("statement", sql = %prepared.sql, pid = self.info.pid);
+        async {
+            let limits = self.begin_statement(prepared.action.ends_transaction())?;
+            let result = self.run_prepared(prepared, params, &limits).await;
+            self.end_statement(&result, &limits);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run_prepared(
+        &mut self,
+        prepared: &Prepared,
+        params: Vec<ScalarValue>,
+        limits: &Limits,
+    ) -> Result<QueryOutput> {
+        let Action::Query(statement) = &prepared.action else {
+            if !params.is_empty() {
+                return Err(EngineError::ParameterCount {
+                    given: params.len(),
+                    expected: 0,
+                });
+            }
+            return self.run_action(&prepared.action, limits).await;
+        };
+        let values = prepared.bind(params)?;
         self.pin().await?;
-        let state = self.ctx.state();
-        let plan = state.statement_to_plan(statement).await?;
+        let version = self.pinned.unwrap_or_default();
+        let plan = match &prepared.plan {
+            Some((planned_at, plan)) if *planned_at == version => plan.clone(),
+            _ => {
+                debug!(
+                    version,
+                    "re-planning a prepared statement for a newer snapshot"
+                );
+                limits.run(self.plan(statement)).await?
+            }
+        };
+        let plan = plan.with_param_values(values)?;
+        self.run_plan(plan, limits).await
+    }
+
+    /// Runs one statement under the session's transaction rules and limits.
+    async fn run(&mut self, action: &Action) -> Result<QueryOutput> {
+        let limits = self.begin_statement(action.ends_transaction())?;
+        let result = self.run_action(action, &limits).await;
+        self.end_statement(&result, &limits);
+        result
+    }
+
+    fn begin_statement(&mut self, ends_transaction: bool) -> Result<Limits> {
+        if self.tx.is_failed() && !ends_transaction {
+            return Err(EngineError::InFailedTransaction);
+        }
+        let timeout = self.info.settings().statement_timeout();
+        Ok(Limits::new(self.canceller.start(), timeout))
+    }
+
+    fn end_statement<T>(&mut self, result: &Result<T>, limits: &Limits) {
+        if result.is_err() {
+            self.tx.fail();
+        }
+        self.stream_failed = Some(limits.failure_flag());
+    }
+
+    /// A statement whose rows failed while streaming fails the transaction too.
+    fn note_stream_failure(&mut self) {
+        if let Some(flag) = self.stream_failed.take()
+            && flag.load(Ordering::SeqCst)
+        {
+            self.tx.fail();
+        }
+    }
+
+    async fn run_action(&mut self, action: &Action, limits: &Limits) -> Result<QueryOutput> {
+        match action {
+            Action::Query(statement) => {
+                self.pin().await?;
+                let plan = limits.run(self.plan(statement)).await?;
+                self.run_plan(plan, limits).await
+            }
+            Action::Set { name, value, local } => {
+                self.set(name, value, *local)?;
+                Ok(command("SET"))
+            }
+            Action::Show { name } => self.show(name),
+            Action::ShowAll => self.show_all(),
+            Action::Reset { name } => {
+                if statement::is_engine_option(name) {
+                    let reset = DFStatement::Reset(ResetStatement::Variable(object_name(name)));
+                    let plan = self.ctx.state().statement_to_plan(reset).await?;
+                    self.ctx.execute_logical_plan(plan).await?.collect().await?;
+                } else {
+                    self.info.settings().reset(name)?;
+                    self.apply_search_path();
+                }
+                Ok(command("RESET"))
+            }
+            Action::ResetAll => {
+                self.reset_all()?;
+                Ok(command("RESET"))
+            }
+            Action::SetTransaction => Ok(command("SET")),
+            Action::Begin => {
+                if let Some(w) = self.tx.begin() {
+                    self.warn("25001", w.message());
+                }
+                Ok(QueryOutput::TransactionStart {
+                    tag: "BEGIN".into(),
+                })
+            }
+            Action::Commit | Action::Rollback => {
+                let (tag, warning) = self.tx.end(matches!(action, Action::Commit));
+                if let Some(w) = warning {
+                    self.warn("25P01", w.message());
+                }
+                self.restore_local_settings();
+                Ok(QueryOutput::TransactionEnd { tag: tag.into() })
+            }
+            Action::Discard { all } => {
+                if !*all {
+                    return Ok(command("DISCARD"));
+                }
+                if self.tx.status() != TransactionStatus::Idle {
+                    return Err(EngineError::InTransactionBlock {
+                        what: "DISCARD ALL",
+                    });
+                }
+                self.reset_all()?;
+                self.prepared.clear();
+                Ok(command("DISCARD ALL"))
+            }
+            Action::CreateUser(spec) => {
+                let out = self.create_user(spec).await?;
+                self.refresh_roles().await?;
+                Ok(out)
+            }
+            Action::AlterUser(spec) => {
+                let out = self.alter_user(spec).await?;
+                self.refresh_roles().await?;
+                Ok(out)
+            }
+            Action::DropUser { names, if_exists } => {
+                let out = self.drop_users(names, *if_exists).await?;
+                self.refresh_roles().await?;
+                Ok(out)
+            }
+            Action::Prepare {
+                name,
+                types: _,
+                statement: _,
+            } => {
+                if self.prepared.contains_key(name) {
+                    return Err(EngineError::DuplicatePrepared { name: name.clone() });
+                }
+                let prepared = self.prepare_sql_level(action).await?;
+                self.prepared.insert(name.clone(), Arc::new(prepared));
+                Ok(command("PREPARE"))
+            }
+            Action::Execute { name, params } => {
+                let prepared = self
+                    .prepared
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| EngineError::NoSuchPrepared { name: name.clone() })?;
+                let values = self.evaluate_constants(params).await?;
+                Box::pin(self.run_prepared(&prepared, values, limits)).await
+            }
+            Action::Deallocate { name } => {
+                match name {
+                    Some(name) => {
+                        if self.prepared.remove(name).is_none() {
+                            return Err(EngineError::NoSuchPrepared { name: name.clone() });
+                        }
+                    }
+                    None => self.prepared.clear(),
+                }
+                Ok(command(if name.is_some() {
+                    "DEALLOCATE"
+                } else {
+                    "DEALLOCATE ALL"
+                }))
+            }
+        }
+    }
+
+    /// `PREPARE name (types) AS statement`: DataFusion types the parameters from the list.
+    async fn prepare_sql_level(&mut self, action: &Action) -> Result<Prepared> {
+        let Action::Prepare {
+            name,
+            types,
+            statement,
+        } = action
+        else {
+            return Err(EngineError::Internal("not a PREPARE".into()));
+        };
+        let inner = match statement.as_ref() {
+            DFStatement::Statement(s) => s.clone(),
+            other => {
+                return Err(EngineError::Unsupported {
+                    what: format!("PREPARE of {other}"),
+                });
+            }
+        };
+        let inner_action = statement::parse(&inner.to_string())?
+            .pop()
+            .map(|p| p.action)
+            .ok_or_else(|| EngineError::Syntax("PREPARE needs a statement".into()))?;
+        if !matches!(inner_action, Action::Query(_)) {
+            return Err(EngineError::Unsupported {
+                what: "PREPARE of a statement that is not a query".into(),
+            });
+        }
+        // Plan `PREPARE` itself to learn the declared types as DataFusion reads them.
+        self.pin().await?;
+        let wrapper = DFStatement::Statement(Box::new(ast::Statement::Prepare {
+            name: ast::Ident::new(name),
+            data_types: types.clone(),
+            statement: inner,
+        }));
+        let declared = match self
+            .ctx
+            .state()
+            .statement_to_plan(pgcatalog::rewrite(wrapper))
+            .await?
+        {
+            LogicalPlan::Statement(datafusion::logical_expr::Statement::Prepare(p)) => p
+                .fields
+                .iter()
+                .map(|f| Some(f.data_type().clone()))
+                .collect(),
+            _ => vec![],
+        };
+        let sql = match &inner_action {
+            Action::Query(s) => s.to_string(),
+            _ => String::new(),
+        };
+        self.prepare_action(sql, inner_action, declared).await
+    }
+
+    /// The values of `EXECUTE`'s constant parameter expressions.
+    async fn evaluate_constants(&mut self, params: &[ast::Expr]) -> Result<Vec<ScalarValue>> {
+        if params.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = params
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let df = self.ctx.sql(&format!("SELECT {list}")).await?;
+        let batches = df.collect().await?;
+        let batch = batches
+            .first()
+            .ok_or_else(|| EngineError::Internal("EXECUTE parameters gave no row".into()))?;
+        (0..batch.num_columns())
+            .map(|i| Ok(ScalarValue::try_from_array(batch.column(i), 0)?))
+            .collect()
+    }
+
+    async fn plan(&self, statement: &DFStatement) -> Result<LogicalPlan> {
+        let statement = pgcatalog::rewrite(statement.clone());
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
         SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .verify_plan(&plan)?;
-        let tag = command_tag(&plan);
-        let previous_as_of = self.as_of();
-        let df = self.ctx.execute_logical_plan(plan).await?;
-        if let Some(tag) = tag {
-            // Run it for its effect (SET changes this session's options).
-            df.collect().await?;
-            if tag == "SET" {
+        Ok(plan)
+    }
+
+    async fn run_plan(&mut self, plan: LogicalPlan, limits: &Limits) -> Result<QueryOutput> {
+        use datafusion::logical_expr::Statement as PlanStatement;
+        match &plan {
+            LogicalPlan::Statement(PlanStatement::SetVariable(_)) => {
+                let previous_as_of = self.as_of();
+                self.ctx.execute_logical_plan(plan).await?.collect().await?;
                 // A time-travel setting must be valid now, not at the next query; a bad
                 // one is undone so the session stays usable.
                 if let Err(e) = self.pin().await {
                     self.set_as_of(previous_as_of);
                     return Err(e);
                 }
+                return Ok(command("SET"));
             }
-            return Ok(QueryOutput::Command { tag });
+            LogicalPlan::Statement(other) => {
+                return Err(EngineError::Unsupported {
+                    what: format!("the statement {}", other.name()),
+                });
+            }
+            _ => {}
         }
+        let df = self.ctx.execute_logical_plan(plan).await?;
         let schema = SchemaRef::from(df.schema().as_arrow().clone());
-        let stream = df.execute_stream().await?;
-        Ok(QueryOutput::Rows { schema, stream })
+        let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+        Ok(QueryOutput::Rows {
+            schema,
+            stream: limits.wrap(stream),
+        })
     }
 
-    /// Makes the session's catalog the snapshot of the version it should read now.
+    fn set(&mut self, name: &str, value: &SetValue, local: bool) -> Result<()> {
+        if local && self.tx.status() == TransactionStatus::Idle {
+            self.warn("25P01", "SET LOCAL can only be used in transaction blocks");
+            return Ok(());
+        }
+        let previous = self.info.settings().get(name);
+        {
+            let mut settings = self.info.settings();
+            match value {
+                SetValue::Default => settings.reset(name)?,
+                SetValue::Value(v) => settings.set(name, v)?,
+            };
+        }
+        if local
+            && !self
+                .local_saved
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            self.local_saved.push((name.to_string(), previous));
+        }
+        self.apply_search_path();
+        Ok(())
+    }
+
+    fn restore_local_settings(&mut self) {
+        for (name, previous) in std::mem::take(&mut self.local_saved) {
+            let mut settings = self.info.settings();
+            let restored = match previous {
+                Some(v) => settings.set(&name, &v),
+                None => settings.reset(&name),
+            };
+            if let Err(e) = restored {
+                debug!(name, error = %e, "could not restore a SET LOCAL value");
+            }
+        }
+        self.apply_search_path();
+    }
+
+    /// Gives DataFusion the settings it acts on: `search_path` (DataFusion resolves
+    /// unqualified names in one schema: the first of the path that is not `pg_catalog`,
+    /// which unqualified catalog names reach anyway) and `TimeZone`.
+    fn apply_search_path(&mut self) {
+        let (path, zone) = {
+            let settings = self.info.settings();
+            (
+                settings.get("search_path").unwrap_or_default(),
+                settings.get("TimeZone").unwrap_or_else(|| "UTC".into()),
+            )
+        };
+        let schema = path
+            .split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .find(|s| !s.is_empty() && s != "$user" && s != "pg_catalog")
+            .unwrap_or_else(|| "pg_catalog".into());
+        let state_ref = self.ctx.state_ref();
+        let mut state = state_ref.write();
+        let options = state.config_mut().options_mut();
+        options.catalog.default_schema = schema;
+        options.execution.time_zone = Some(zone);
+    }
+
+    fn set_engine_option(&mut self, name: &str, value: &str) -> Result<()> {
+        let state_ref = self.ctx.state_ref();
+        let mut state = state_ref.write();
+        state
+            .config_mut()
+            .options_mut()
+            .set(name, value)
+            .map_err(EngineError::from)
+    }
+
+    /// `RESET ALL` / `DISCARD ALL`: a fresh context, every setting back to its default.
+    fn reset_all(&mut self) -> Result<()> {
+        self.info.settings().reset_all();
+        self.local_saved.clear();
+        self.ctx = new_context(&self.engine, &self.info, &self.catalog_state)?;
+        self.pinned = None;
+        Ok(())
+    }
+
+    fn show(&self, name: &str) -> Result<QueryOutput> {
+        let value = if statement::is_engine_option(name) {
+            functions::engine_option(self.ctx.state().config().options(), name)
+                .ok_or_else(|| EngineError::UnknownSetting { name: name.into() })?
+        } else {
+            Some(
+                self.info
+                    .settings()
+                    .get(name)
+                    .ok_or_else(|| EngineError::UnknownSetting { name: name.into() })?,
+            )
+        };
+        let schema = prepared::one_text_column(&show_column_name(name));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec![value]))],
+        )?;
+        rows(schema, batch)
+    }
+
+    fn show_all(&self) -> Result<QueryOutput> {
+        let mut entries = self.info.settings().all();
+        let config = self.ctx.state().config().options().clone();
+        for name in ["lyceum.as_of"] {
+            if let Some(value) = functions::engine_option(&config, name) {
+                entries.push((
+                    name.to_string(),
+                    value.unwrap_or_default(),
+                    "The warehouse version to read (time travel); empty for the latest."
+                        .to_string(),
+                ));
+            }
+        }
+        let schema = prepared::show_all_schema();
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from_iter_values(entries.iter().map(|e| &e.0))),
+                Arc::new(StringArray::from_iter_values(entries.iter().map(|e| &e.1))),
+                Arc::new(StringArray::from_iter_values(entries.iter().map(|e| &e.2))),
+            ],
+        )?;
+        rows(schema, batch)
+    }
+
+    async fn create_user(&mut self, spec: &UserSpec) -> Result<QueryOutput> {
+        let password = spec
+            .password
+            .clone()
+            .ok_or_else(|| EngineError::Unsupported {
+                what: "a user without a password (add PASSWORD '...')".into(),
+            })?;
+        let superuser = spec.superuser.unwrap_or(false);
+        let mut existed = false;
+        let by = self.info.identity.clone();
+        self.engine
+            .auth
+            .change_users(&by, "create users", |p| {
+                if spec.if_not_exists && p.user(&spec.name).is_some() {
+                    existed = true;
+                    return Ok(());
+                }
+                p.create_user(&spec.name, &password, superuser)
+            })
+            .await?;
+        if existed {
+            self.notice(format!("role \"{}\" already exists, skipping", spec.name));
+        }
+        Ok(command("CREATE ROLE"))
+    }
+
+    async fn alter_user(&mut self, spec: &UserSpec) -> Result<QueryOutput> {
+        let by = self.info.identity.clone();
+        // Users may change their own password, as in PostgreSQL.
+        let own_password = by.name == spec.name && spec.superuser.is_none();
+        let acting = Identity {
+            superuser: by.superuser || own_password,
+            ..by
+        };
+        self.engine
+            .auth
+            .change_users(&acting, "alter other users", |p| {
+                p.alter_user(&spec.name, spec.password.as_deref(), spec.superuser)
+            })
+            .await?;
+        Ok(command("ALTER ROLE"))
+    }
+
+    async fn drop_users(&mut self, names: &[String], if_exists: bool) -> Result<QueryOutput> {
+        if names.iter().any(|n| *n == self.info.identity.name) {
+            return Err(EngineError::PermissionDenied(
+                "current user cannot be dropped".into(),
+            ));
+        }
+        let by = self.info.identity.clone();
+        let mut skipped = Vec::new();
+        self.engine
+            .auth
+            .change_users(&by, "drop users", |p| {
+                skipped.clear();
+                for name in names {
+                    if if_exists && p.user(name).is_none() {
+                        skipped.push(name.clone());
+                        continue;
+                    }
+                    p.drop_user(name)?;
+                }
+                Ok(())
+            })
+            .await?;
+        for name in skipped {
+            self.notice(format!("role \"{name}\" does not exist, skipping"));
+        }
+        Ok(command("DROP ROLE"))
+    }
+
+    /// The catalog functions name users from a list read at pin time; after a change to
+    /// the users, read it again.
+    async fn refresh_roles(&self) -> Result<()> {
+        let principals = self.engine.auth.principals().await?;
+        self.catalog_state
+            .set_roles(principals.users.keys().cloned());
+        Ok(())
+    }
+
+    fn warn(&mut self, code: &'static str, message: &str) {
+        self.notices.push(Notice {
+            severity: "WARNING",
+            code,
+            message: message.into(),
+        });
+    }
+
+    fn notice(&mut self, message: String) {
+        self.notices.push(Notice {
+            severity: "NOTICE",
+            code: "00000",
+            message,
+        });
+    }
+
+    /// Makes the session's catalog the snapshot of the version it should read now: the
+    /// `lyceum.as_of` version, else the transaction's, else the query string's, else the
+    /// latest.
     async fn pin(&mut self) -> Result<()> {
         let wanted = match self.as_of() {
             Some(v) => v,
-            None => self.engine.warehouse.require_latest().await?.version,
+            None => match self.tx.version().or(self.batch_version) {
+                Some(v) => v,
+                None => self.engine.warehouse.require_latest().await?.version,
+            },
         };
+        self.batch_version = Some(self.batch_version.unwrap_or(wanted));
+        self.tx.pin(wanted);
         if self.pinned == Some(wanted) {
             return Ok(());
         }
         let snapshot = self.engine.snapshot(wanted).await?;
-        self.ctx.register_catalog(CATALOG, snapshot.catalog());
+        let catalog = pgcatalog::session_catalog(
+            &snapshot,
+            &self.info,
+            &self.engine.pg_static,
+            self.engine.warehouse.principals(),
+            &self.catalog_state,
+        )
+        .await?;
+        self.ctx.register_catalog(CATALOG, catalog);
         debug!(version = wanted, "session pinned warehouse version");
         self.pinned = Some(wanted);
         Ok(())
@@ -199,13 +1013,36 @@ impl Session {
     }
 }
 
-/// The tag of a plan that produces no rows for the client.
-fn command_tag(plan: &LogicalPlan) -> Option<String> {
-    match plan {
-        LogicalPlan::Statement(datafusion::logical_expr::Statement::SetVariable(_)) => {
-            Some("SET".into())
-        }
-        LogicalPlan::Statement(_) => Some("OK".into()),
-        _ => None,
+/// PostgreSQL names the `SHOW` column after the parameter, in its canonical spelling.
+fn show_column_name(name: &str) -> String {
+    match name.to_ascii_lowercase().as_str() {
+        "timezone" | "time zone" => "TimeZone".into(),
+        "datestyle" => "DateStyle".into(),
+        "intervalstyle" => "IntervalStyle".into(),
+        _ => name.to_string(),
     }
 }
+
+fn rows(schema: SchemaRef, batch: RecordBatch) -> Result<QueryOutput> {
+    let stream = MemoryStream::try_new(vec![batch], schema.clone(), None)?;
+    Ok(QueryOutput::Rows {
+        schema,
+        stream: Box::pin(stream),
+    })
+}
+
+fn object_name(name: &str) -> ObjectName {
+    ObjectName(
+        name.split('.')
+            .map(|p| ObjectNamePart::Identifier(ast::Ident::new(p)))
+            .collect(),
+    )
+}
+
+/// Whether a plan produces rows for the client.
+fn returns_rows(plan: &LogicalPlan) -> bool {
+    !matches!(plan, LogicalPlan::Statement(_))
+}
+
+#[cfg(test)]
+mod tests;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deltalake::DeltaTable;
-use lyceum_catalog::{CatalogStore, TableDef, WarehouseVersion};
+use lyceum_catalog::{CatalogStore, PrincipalStore, TableDef, WarehouseVersion};
 use object_store::ObjectStore;
 use url::Url;
 
@@ -27,6 +27,7 @@ pub struct Warehouse {
     url: Url,
     store: Arc<dyn ObjectStore>,
     catalog: CatalogStore,
+    principals: PrincipalStore,
     storage_options: HashMap<String, String>,
 }
 
@@ -53,10 +54,12 @@ impl Warehouse {
             })?;
         let store: Arc<dyn ObjectStore> = Arc::from(store);
         let catalog = CatalogStore::new(store.clone(), &root);
+        let principals = PrincipalStore::new(store.clone(), &root);
         Ok(Warehouse {
             url,
             store,
             catalog,
+            principals,
             storage_options,
         })
     }
@@ -67,6 +70,11 @@ impl Warehouse {
 
     pub fn catalog(&self) -> &CatalogStore {
         &self.catalog
+    }
+
+    /// Who may connect (users and their SCRAM verifiers).
+    pub fn principals(&self) -> &PrincipalStore {
+        &self.principals
     }
 
     pub fn object_store(&self) -> Arc<dyn ObjectStore> {

@@ -3,16 +3,14 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use lyceum_engine::auth::Bootstrap;
 use lyceum_engine::session::{CATALOG, Engine};
 use lyceum_engine::warehouse::Warehouse;
 use tracing::{info, warn};
 
-use crate::cli::{ListenArgs, ServeArgs};
+use crate::cli::{ListenArgs, PgAuth, ServeArgs};
 use crate::error::CliError;
 use crate::pg;
-
-/// The first administrator's user name (see SCHEMA.md, "Connection conventions").
-const ADMIN_USER: &str = "admin";
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let warehouse = Warehouse::open(&args.warehouse.warehouse)?;
@@ -49,23 +47,100 @@ pub(crate) async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::io("cannot read the bound address", e))?;
-    let engine = Engine::new(warehouse);
-    let grace = Duration::from_secs_f64(listen.shutdown_grace);
+    let options = pg_options(listen)?;
+    let engine = Engine::new(warehouse)?;
+    bootstrap_admin(&engine, listen).await?;
     // Signal handlers are installed when `start` returns: a signal sent right after the
     // announcement below is handled.
-    let server = pg::start(listener, engine, grace)
+    let server = pg::start(listener, engine, options)
         .await
         .map_err(|e| CliError::io("cannot start the postgres wire server", e))?;
     info!(%addr, "postgres wire listening");
-    println!("{}", listening_line(addr));
+    println!("{}", listening_line(addr, &listen.admin_user));
     server.stopped().await;
     info!("stopped");
     Ok(())
 }
 
+/// The endpoint's options from the command line; an error for combinations that would be
+/// insecure or cannot work.
+fn pg_options(listen: &ListenArgs) -> Result<pg::PgOptions, CliError> {
+    let tls = match (&listen.tls_cert, &listen.tls_key) {
+        (Some(cert), Some(key)) => Some(pg::tls::acceptor(cert, key)?),
+        _ => None,
+    };
+    if listen.require_tls && tls.is_none() {
+        return Err(CliError::Usage(
+            "--require-tls needs --tls-cert and --tls-key".into(),
+        ));
+    }
+    let auth = match listen.auth {
+        PgAuth::ScramSha256 => pg::AuthMethod::ScramSha256,
+        PgAuth::Password if tls.is_none() => {
+            return Err(CliError::Usage(
+                "--auth password sends passwords in the clear: it needs --tls-cert and --tls-key"
+                    .into(),
+            ));
+        }
+        PgAuth::Password => pg::AuthMethod::Password,
+    };
+    Ok(pg::PgOptions {
+        auth,
+        tls,
+        require_tls: listen.require_tls,
+        max_connections: listen.max_connections as usize,
+        grace: Duration::from_secs_f64(listen.shutdown_grace),
+    })
+}
+
+/// Creates the first administrator when the warehouse has no users: with
+/// `LYCEUM_ADMIN_PASSWORD`, the password file, or a random password printed once.
+async fn bootstrap_admin(engine: &Engine, listen: &ListenArgs) -> Result<(), CliError> {
+    let from_env = std::env::var("LYCEUM_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let password = match (from_env, &listen.admin_password_file) {
+        (Some(p), _) => Some(p),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                CliError::io(
+                    format!("cannot read the password file {}", file.display()),
+                    e,
+                )
+            })?;
+            let first = text.lines().next().unwrap_or_default().to_string();
+            if first.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "the password file {} is empty",
+                    file.display()
+                )));
+            }
+            Some(first)
+        }
+        (None, None) => None,
+    };
+    match engine
+        .auth()
+        .bootstrap(&listen.admin_user, password.as_deref())
+        .await?
+    {
+        Bootstrap::Existing => {}
+        Bootstrap::Created => println!(
+            "lyceum: created the administrator \"{}\" with the password given",
+            listen.admin_user
+        ),
+        Bootstrap::Generated(password) => println!(
+            "lyceum: created the administrator \"{}\" with password {password} \
+             (shown once; only its SCRAM verifier is stored)",
+            listen.admin_user
+        ),
+    }
+    Ok(())
+}
+
 /// `lyceum: postgres wire listening on 127.0.0.1:5433 (psql -h 127.0.0.1 -p 5433 -U admin
 /// lyceum)`: tests and scripts parse the port from this line.
-pub(crate) fn listening_line(addr: SocketAddr) -> String {
+pub(crate) fn listening_line(addr: SocketAddr, user: &str) -> String {
     let ip = addr.ip();
     let host = if ip.is_unspecified() {
         if ip.is_ipv4() {
@@ -77,7 +152,7 @@ pub(crate) fn listening_line(addr: SocketAddr) -> String {
         ip.to_string()
     };
     format!(
-        "lyceum: postgres wire listening on {addr} (psql -h {host} -p {} -U {ADMIN_USER} {CATALOG})",
+        "lyceum: postgres wire listening on {addr} (psql -h {host} -p {} -U {user} {CATALOG})",
         addr.port()
     )
 }
@@ -88,13 +163,13 @@ mod tests {
 
     #[test]
     fn the_listening_line_names_the_bound_port() {
-        let line = listening_line("127.0.0.1:40123".parse().expect("addr"));
+        let line = listening_line("127.0.0.1:40123".parse().expect("addr"), "admin");
         assert_eq!(
             line,
             "lyceum: postgres wire listening on 127.0.0.1:40123 \
              (psql -h 127.0.0.1 -p 40123 -U admin lyceum)"
         );
-        let line = listening_line("0.0.0.0:5433".parse().expect("addr"));
+        let line = listening_line("0.0.0.0:5433".parse().expect("addr"), "admin");
         assert!(line.contains("psql -h 127.0.0.1 -p 5433"));
     }
 }

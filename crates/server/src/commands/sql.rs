@@ -16,6 +16,7 @@ use arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::TryStreamExt;
 use lyceum_engine::EngineError;
+use lyceum_engine::auth::Identity;
 use lyceum_engine::session::{Engine, QueryOutput};
 use lyceum_engine::warehouse::Warehouse;
 
@@ -36,8 +37,9 @@ pub async fn run(args: SqlArgs) -> Result<(), CliError> {
         return Err(CliError::Usage("no SQL to run".into()));
     }
     let warehouse = Warehouse::open(&args.warehouse.warehouse)?;
-    let engine = Engine::new(warehouse);
-    let mut session = engine.session()?;
+    let engine = Engine::new(warehouse)?;
+    // Whoever can read the warehouse's files is not asked for a password again.
+    let mut session = engine.session(Identity::local())?;
     if let Some(version) = args.as_of {
         session
             .execute(&format!("SET lyceum.as_of = {version}"))
@@ -59,7 +61,9 @@ pub async fn run(args: SqlArgs) -> Result<(), CliError> {
                     .await
                     .map_err(EngineError::from)?;
             }
-            QueryOutput::Command { tag } => last_tag = Some(tag),
+            QueryOutput::Command { tag }
+            | QueryOutput::TransactionStart { tag }
+            | QueryOutput::TransactionEnd { tag } => last_tag = Some(tag),
         }
     }
     if let (None, Some(tag), OutputFormat::Table) = (last_rows, last_tag, args.format) {

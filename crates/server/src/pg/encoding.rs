@@ -5,11 +5,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use arrow::datatypes::Schema;
-use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
+use arrow::datatypes::{DataType, Schema, TimeUnit};
+use arrow_pg::datatypes::df::deserialize_parameters_with_server_types;
+use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch, into_pg_type};
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::scalar::ScalarValue;
 use futures::{Stream, StreamExt, stream};
-use pgwire::api::portal::Format;
+use pgwire::api::Type;
+use pgwire::api::portal::{Format, Portal};
 use pgwire::api::results::{FieldInfo, QueryResponse};
 use pgwire::error::PgWireResult;
 use pgwire::messages::data::DataRow;
@@ -31,8 +34,9 @@ pub(crate) fn query_response(
     schema: &Schema,
     batches: SendableRecordBatchStream,
     guard: Arc<QueryGuard>,
+    format: &Format,
 ) -> PgWireResult<QueryResponse> {
-    let fields = fields(schema, &Format::UnifiedText)?;
+    let fields = fields(schema, format)?;
     let row_fields = fields.clone();
     let rows = batches
         .map(move |batch| {
@@ -66,4 +70,44 @@ impl Stream for Guarded {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.rows.size_hint()
     }
+}
+
+/// The Postgres type of values of an Arrow type (as arrow-pg encodes them).
+pub(crate) fn pg_type(data_type: &DataType) -> PgWireResult<Type> {
+    into_pg_type(data_type)
+}
+
+/// The Arrow type a client-declared parameter type decodes to (`None`: left to the plan).
+pub(crate) fn arrow_type(pg: &Type) -> Option<DataType> {
+    Some(match *pg {
+        Type::BOOL => DataType::Boolean,
+        Type::INT2 => DataType::Int16,
+        Type::INT4 => DataType::Int32,
+        Type::INT8 => DataType::Int64,
+        Type::FLOAT4 => DataType::Float32,
+        Type::FLOAT8 => DataType::Float64,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => DataType::Utf8,
+        Type::BYTEA => DataType::Binary,
+        Type::DATE => DataType::Date32,
+        Type::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
+        Type::TIMESTAMPTZ => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
+        Type::OID => DataType::Int32,
+        _ => return None,
+    })
+}
+
+/// A portal's parameter values, decoded by arrow-pg from text or binary according to the
+/// type the client named or, failing that, the type the server reported.
+pub(crate) fn decode_parameters<S: Clone>(
+    portal: &Portal<S>,
+    engine_types: &[Option<DataType>],
+    reported: &[Type],
+) -> PgWireResult<Vec<ScalarValue>> {
+    let inferred: Vec<Option<&DataType>> = engine_types.iter().map(Option::as_ref).collect();
+    let server: Vec<Option<&Type>> = reported.iter().map(Some).collect();
+    let values = deserialize_parameters_with_server_types(portal, &inferred, &server)?;
+    Ok(match values {
+        datafusion::common::ParamValues::List(list) => list.into_iter().map(|v| v.value).collect(),
+        datafusion::common::ParamValues::Map(map) => map.into_values().map(|v| v.value).collect(),
+    })
 }

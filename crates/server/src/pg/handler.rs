@@ -1,155 +1,173 @@
-//! One Postgres connection: its engine session and pgwire's handler traits over it.
+//! One Postgres connection: its engine session and the state pgwire's handlers share.
 //!
-//! pgwire asks [`ConnectionHandlers`] for its handlers once per connection, so every
-//! handler shares the one [`Connection`], and through it the one engine [`Session`],
-//! created when the client's startup message is accepted.
+//! pgwire asks [`ConnectionHandlers`] for its handlers once per connection; every handler
+//! shares the one [`Connection`], and through it the one engine [`Session`], created when
+//! the client has authenticated (see `startup`).
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::Sink;
-use lyceum_engine::session::{CATALOG, QueryOutput, Session};
-use pgwire::api::auth::{
-    DefaultServerParameterProvider, StartupHandler, finish_authentication, protocol_negotiation,
-    save_startup_parameters_to_metadata,
-};
-use pgwire::api::query::SimpleQueryHandler;
+use futures::{Sink, SinkExt};
+use lyceum_engine::session::{Notice, QueryOutput, Session};
+use pgwire::api::cancel::CancelHandler;
 use pgwire::api::results::{Response, Tag};
-use pgwire::api::store::PortalStore;
-use pgwire::api::{
-    ClientInfo, ClientPortalStore, ErrorHandler, METADATA_DATABASE, METADATA_USER,
-    PgWireServerHandlers, PidSecretKeyGenerator,
-};
-use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::api::{ClientInfo, ErrorHandler, PgWireServerHandlers};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::response::NoticeResponse;
+use pgwire::messages::startup::{ParameterStatus, SecretKey};
 use tokio::sync::Mutex;
-use tracing::{Instrument, debug, error, info, info_span};
+use tracing::{error, info};
 
 use super::encoding;
-use super::server::ServerState;
+use super::extended::ExtendedHandler;
+use super::server::{QueryGuard, ServerState, SessionSlot};
+use super::startup::AuthState;
 use crate::error as wire;
 
 /// pgwire's handler factory for one connection.
 pub(crate) struct ConnectionHandlers {
     connection: Arc<Connection>,
+    extended: Arc<ExtendedHandler>,
+    cancel: Arc<Canceling>,
 }
 
 impl ConnectionHandlers {
     pub(crate) fn new(state: Arc<ServerState>) -> Self {
+        let connection = Arc::new(Connection {
+            state: state.clone(),
+            session: Mutex::new(None),
+            auth: Mutex::new(AuthState::AwaitingStartup),
+            slot: std::sync::Mutex::new(None),
+            named_statements: std::sync::Mutex::new(std::collections::HashSet::new()),
+        });
         ConnectionHandlers {
-            connection: Arc::new(Connection {
-                state,
-                session: Mutex::new(None),
-            }),
+            extended: Arc::new(ExtendedHandler::new(connection.clone())),
+            connection,
+            cancel: Arc::new(Canceling(state)),
         }
     }
 }
 
 impl PgWireServerHandlers for ConnectionHandlers {
-    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
         self.connection.clone()
     }
 
-    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
         self.connection.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
+        self.extended.clone()
     }
 
     fn error_handler(&self) -> Arc<impl ErrorHandler> {
         self.connection.clone()
     }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.cancel.clone()
+    }
 }
 
 /// One client connection.
 pub(crate) struct Connection {
-    state: Arc<ServerState>,
-    /// Set once the startup message is accepted; queries before that cannot arrive.
-    session: Mutex<Option<Session>>,
+    pub(crate) state: Arc<ServerState>,
+    /// Set once the client has authenticated.
+    pub(crate) session: Mutex<Option<Session>>,
+    pub(crate) auth: Mutex<AuthState>,
+    /// The connection's place under `max_connections` (and its cancel key).
+    pub(crate) slot: std::sync::Mutex<Option<(SessionSlot, i32)>>,
+    /// Names of the protocol-level prepared statements (duplicates are refused; `DISCARD
+    /// ALL` drops them).
+    pub(crate) named_statements: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
-fn server_parameters() -> DefaultServerParameterProvider {
-    let mut params = DefaultServerParameterProvider::default();
-    // Clients parse the leading number to pick features: speak like PostgreSQL 16.
-    params.server_version = format!("16.6 (Lyceum {})", env!("CARGO_PKG_VERSION"));
-    params
-}
-
-#[async_trait]
-impl StartupHandler for Connection {
-    async fn on_startup<C>(
-        &self,
-        client: &mut C,
-        message: PgWireFrontendMessage,
-    ) -> PgWireResult<()>
-    where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        // Authentication comes with the next issue: any user is accepted for now.
-        let PgWireFrontendMessage::Startup(startup) = message else {
-            return Ok(());
-        };
-        protocol_negotiation(client, &startup).await?;
-        save_startup_parameters_to_metadata(client, &startup);
-        let user = client.metadata().get(METADATA_USER).cloned();
-        // libpq sends the user name as the database when none is given; so do we.
-        let database = client
-            .metadata()
-            .get(METADATA_DATABASE)
-            .or(user.as_ref())
-            .cloned()
-            .unwrap_or_default();
-        if database != CATALOG {
-            info!(
-                ?user,
-                database, "refusing a connection to an unknown database"
-            );
-            return Err(wire::unknown_database(&database));
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.slot.lock()
+            && let Some((slot, pid)) = slot.take()
+        {
+            slot.forget_cancel_key(pid);
         }
-        let session = self.state.engine().session().map_err(|e| wire::fatal(&e))?;
-        *self.session.lock().await = Some(session);
-        let (pid, secret_key) = self.state.pids().generate(&*client);
-        client.set_pid_and_secret_key(pid, secret_key);
-        finish_authentication(client, &server_parameters()).await?;
-        info!(?user, pid, "client connected");
-        Ok(())
     }
 }
 
-#[async_trait]
-impl SimpleQueryHandler for Connection {
-    async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
-    where
-        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::PortalStore: PortalStore,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
+impl Connection {
+    /// Refuses work once the server is stopping.
+    pub(crate) fn check_running(&self) -> PgWireResult<()> {
         if self.state.is_shutting_down() {
-            return Err(wire::shutting_down());
+            Err(wire::shutting_down())
+        } else {
+            Ok(())
         }
-        let (id, guard) = self.state.begin_query();
-        async {
-            debug!(sql = query, "simple query");
-            let mut session = self.session.lock().await;
-            let session = session
-                .as_mut()
-                .ok_or_else(|| wire::internal("the connection has no session"))?;
-            let outputs = session.execute(query).await.map_err(|e| wire::to_pg(&e))?;
-            outputs
-                .into_iter()
-                .map(|output| match output {
-                    QueryOutput::Command { tag } => Ok(Response::Execution(Tag::new(&tag))),
-                    QueryOutput::Rows { schema, stream } => Ok(Response::Query(
-                        encoding::query_response(&schema, stream, guard.clone())?,
-                    )),
-                })
-                .collect()
-        }
-        .instrument(info_span!("query", id))
-        .await
     }
+
+    pub(crate) fn begin_query(&self) -> (u64, Arc<QueryGuard>) {
+        self.state.begin_query()
+    }
+}
+
+/// An engine output as a pgwire response (rows in `format`, text by default).
+pub(crate) fn response(
+    output: QueryOutput,
+    guard: &Arc<QueryGuard>,
+    format: &pgwire::api::portal::Format,
+) -> PgWireResult<Response> {
+    Ok(match output {
+        QueryOutput::Command { tag } => Response::Execution(tag_of(&tag)),
+        QueryOutput::TransactionStart { tag } => Response::TransactionStart(Tag::new(&tag)),
+        QueryOutput::TransactionEnd { tag } => Response::TransactionEnd(Tag::new(&tag)),
+        QueryOutput::Rows { schema, stream } => Response::Query(encoding::query_response(
+            &schema,
+            stream,
+            guard.clone(),
+            format,
+        )?),
+    })
+}
+
+/// `SELECT` tags carry a row count; command tags do not.
+fn tag_of(tag: &str) -> Tag {
+    Tag::new(tag)
+}
+
+/// Sends what a statement left for the client besides its result: notices, warnings and
+/// changed parameters (`ParameterStatus`).
+pub(crate) async fn send_side_messages<C>(client: &mut C, session: &mut Session) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for notice in session.take_notices() {
+        client
+            .feed(PgWireBackendMessage::NoticeResponse(notice_response(
+                &notice,
+            )))
+            .await?;
+    }
+    for report in session.take_reports() {
+        client
+            .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                report.name,
+                report.value,
+            )))
+            .await?;
+    }
+    Ok(())
+}
+
+fn notice_response(notice: &Notice) -> NoticeResponse {
+    ErrorInfo::new(
+        notice.severity.to_string(),
+        notice.code.to_string(),
+        notice.message.clone(),
+    )
+    .into()
 }
 
 impl ErrorHandler for Connection {
@@ -172,6 +190,36 @@ impl ErrorHandler for Connection {
                 info.message
             ),
             other => info!(error = %wire::chain(other), "protocol error"),
+        }
+    }
+}
+
+/// Answers `CancelRequest`s (psql's Ctrl-C, a driver's `cancel()`), which arrive on a
+/// connection of their own.
+pub(crate) struct Canceling(Arc<ServerState>);
+
+#[async_trait]
+impl CancelHandler for Canceling {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        let secret = match request.secret_key {
+            SecretKey::I32(s) => s,
+            // Lyceum hands out 4-byte keys (protocol 3.0); anything else matches nothing.
+            SecretKey::Bytes(_) => {
+                info!(
+                    pid = request.pid,
+                    "cancel request with an unknown key ignored"
+                );
+                return;
+            }
+        };
+        if self.0.cancel(request.pid, secret) {
+            info!(pid = request.pid, "cancel request: statement canceled");
+        } else {
+            // As in PostgreSQL, the sender learns nothing either way.
+            info!(
+                pid = request.pid,
+                "cancel request for no matching backend ignored"
+            );
         }
     }
 }

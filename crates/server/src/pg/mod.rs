@@ -1,20 +1,25 @@
 //! The Postgres wire endpoint.
 //!
-//! - `server` is the server loop ([`start`]): accept, one task per connection,
-//!   graceful shutdown.
-//! - `handler` holds one connection's state (its engine [`Session`], created at startup)
-//!   and implements pgwire's handler traits for it.
-//! - `encoding` turns the engine's record-batch streams into pgwire row streams with
-//!   arrow-pg, batch by batch.
-//!
-//! Today: the simple query protocol, any user, database `lyceum` only. Extended protocol,
-//! authentication and `pg_catalog` plug in as more handler traits on the per-connection
-//! handler (see `PgWireServerHandlers` on `ConnectionHandlers`).
+//! - `server` is the server loop ([`start`]): accept, one task per connection, graceful
+//!   shutdown, the connection limit and the cancel-key registry.
+//! - `startup` authenticates a client (SCRAM-SHA-256, or a password over TLS), applies
+//!   its startup parameters and opens its engine [`Session`].
+//! - `simple` and `extended` are the two query protocols over that session; `extended`
+//!   streams portals itself (row limits, `PortalSuspended`), never collecting a result.
+//! - `handler` holds one connection's state, notices and `ParameterStatus` messages, and
+//!   the cancel handler.
+//! - `encoding` turns record-batch streams into rows with arrow-pg, batch by batch, and
+//!   decodes parameters.
+//! - `tls` builds the rustls acceptor.
 //!
 //! [`Session`]: lyceum_engine::session::Session
 
 mod encoding;
+mod extended;
 mod handler;
 mod server;
+mod simple;
+mod startup;
+pub mod tls;
 
-pub use server::{Running, start};
+pub use server::{AuthMethod, PgOptions, Running, start};

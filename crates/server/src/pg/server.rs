@@ -1,12 +1,15 @@
-//! The server loop: accept connections, one task per connection, graceful shutdown.
+//! The server loop: accept connections, one task per connection, graceful shutdown; and
+//! the state every connection shares (options, the cancel-key registry, counters).
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lyceum_engine::session::Engine;
-use pgwire::api::RandomPidSecretKeyGenerator;
+use lyceum_engine::session::{Canceller, Engine};
+use pgwire::tokio::TlsAcceptor;
+use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
@@ -14,26 +17,65 @@ use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::handler::ConnectionHandlers;
 
+/// How clients prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// SCRAM-SHA-256 (RFC 7677), the default: the password never crosses the wire.
+    ScramSha256,
+    /// The password itself, only over TLS (for clients without SCRAM).
+    Password,
+}
+
+/// How the Postgres endpoint accepts clients.
+#[derive(Clone)]
+pub struct PgOptions {
+    pub auth: AuthMethod,
+    pub tls: Option<TlsAcceptor>,
+    /// Refuse connections that did not negotiate TLS.
+    pub require_tls: bool,
+    /// Connections beyond this many are refused with 53300.
+    pub max_connections: usize,
+    /// How long running queries may take to finish after SIGTERM.
+    pub grace: Duration,
+}
+
+impl std::fmt::Debug for PgOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgOptions")
+            .field("auth", &self.auth)
+            .field("tls", &self.tls.is_some())
+            .field("require_tls", &self.require_tls)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
 /// State shared by every connection of one server.
 pub(crate) struct ServerState {
     engine: Arc<Engine>,
+    options: PgOptions,
     shutting_down: AtomicBool,
     /// Queries running now (counted until their last row is sent or they are dropped).
     in_flight: watch::Sender<usize>,
+    /// Connections that passed the startup checks and hold a session.
+    sessions: AtomicUsize,
     next_connection: AtomicU64,
     next_query: AtomicU64,
-    pids: RandomPidSecretKeyGenerator,
+    /// Backend pid → (secret key, canceller), for `CancelRequest`s.
+    cancel_keys: Mutex<HashMap<i32, (i32, Canceller)>>,
 }
 
 impl ServerState {
-    fn new(engine: Arc<Engine>) -> Self {
+    fn new(engine: Arc<Engine>, options: PgOptions) -> Self {
         ServerState {
             engine,
+            options,
             shutting_down: AtomicBool::new(false),
             in_flight: watch::Sender::new(0),
+            sessions: AtomicUsize::new(0),
             next_connection: AtomicU64::new(1),
             next_query: AtomicU64::new(1),
-            pids: RandomPidSecretKeyGenerator::default(),
+            cancel_keys: Mutex::new(HashMap::new()),
         }
     }
 
@@ -41,12 +83,12 @@ impl ServerState {
         &self.engine
     }
 
-    pub(crate) fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::SeqCst)
+    pub(crate) fn options(&self) -> &PgOptions {
+        &self.options
     }
 
-    pub(crate) fn pids(&self) -> &RandomPidSecretKeyGenerator {
-        &self.pids
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
     }
 
     /// Counts a query as running until the returned guard (and every clone) is dropped.
@@ -58,6 +100,64 @@ impl ServerState {
 
     fn running_queries(&self) -> usize {
         *self.in_flight.borrow()
+    }
+
+    /// Takes a connection slot, or `None` when `max_connections` are in use.
+    pub(crate) fn admit(self: &Arc<Self>) -> Option<SessionSlot> {
+        let max = self.options.max_connections;
+        let taken = self
+            .sessions
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            });
+        taken.ok().map(|_| SessionSlot(self.clone()))
+    }
+
+    /// Registers a session's cancel key; a matching `CancelRequest` cancels its statement.
+    pub(crate) fn register_cancel_key(&self, pid: i32, secret: i32, canceller: Canceller) {
+        if let Ok(mut keys) = self.cancel_keys.lock() {
+            keys.insert(pid, (secret, canceller));
+        }
+    }
+
+    fn unregister_cancel_key(&self, pid: i32) {
+        if let Ok(mut keys) = self.cancel_keys.lock() {
+            keys.remove(&pid);
+        }
+    }
+
+    /// Cancels the statement of backend `pid` if `secret` is its key (checked in
+    /// constant time). Returns whether it did.
+    pub(crate) fn cancel(&self, pid: i32, secret: i32) -> bool {
+        let found = self
+            .cancel_keys
+            .lock()
+            .ok()
+            .and_then(|keys| keys.get(&pid).cloned());
+        match found {
+            Some((key, canceller))
+                if bool::from(key.to_be_bytes().ct_eq(&secret.to_be_bytes())) =>
+            {
+                canceller.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A connection's place under `max_connections`; freed (with its cancel key) on drop.
+pub(crate) struct SessionSlot(Arc<ServerState>);
+
+impl SessionSlot {
+    pub(crate) fn forget_cancel_key(&self, pid: i32) {
+        self.0.unregister_cancel_key(pid);
+    }
+}
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        self.0.sessions.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -83,9 +183,9 @@ impl Running {
 }
 
 /// Serves the Postgres wire protocol on `listener` until SIGTERM or SIGINT; then stops
-/// accepting, refuses new queries (FATAL 57P01) and waits up to `grace` for running
-/// queries to finish. Connections still open afterwards are dropped by the caller's
-/// runtime shutdown.
+/// accepting, refuses new queries (FATAL 57P01) and waits up to the grace period for
+/// running queries to finish. Connections still open afterwards are dropped by the
+/// caller's runtime shutdown.
 ///
 /// Queries run on the caller's (multi-threaded) runtime. Accepting connections, signals
 /// and the grace timer run on a small runtime of their own, on their own thread: CPU-bound
@@ -94,7 +194,7 @@ impl Running {
 pub async fn start(
     listener: std::net::TcpListener,
     engine: Arc<Engine>,
-    grace: Duration,
+    options: PgOptions,
 ) -> std::io::Result<Running> {
     let queries = Handle::current();
     let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
@@ -120,7 +220,8 @@ pub async fn start(
                 match setup {
                     Ok((shutdown, listener)) => {
                         let _ = ready_tx.send(Ok(()));
-                        let state = Arc::new(ServerState::new(engine));
+                        let grace = options.grace;
+                        let state = Arc::new(ServerState::new(engine, options));
                         accept_until(listener, &state, shutdown, &queries).await;
                         drain(&state, grace).await;
                     }
@@ -169,6 +270,7 @@ async fn accept_until(
             }
         };
         let handlers = ConnectionHandlers::new(state.clone());
+        let tls = state.options.tls.clone();
         queries.spawn(
             async move {
                 let socket = match TcpStream::from_std(socket) {
@@ -178,11 +280,8 @@ async fn accept_until(
                         return;
                     }
                 };
-                if let Err(e) = socket.set_nodelay(true) {
-                    debug!(error = %e, "cannot set TCP_NODELAY");
-                }
                 debug!("connection opened");
-                match pgwire::tokio::process_socket(socket, None, handlers).await {
+                match pgwire::tokio::process_socket(socket, tls, handlers).await {
                     Ok(()) => debug!("connection closed"),
                     Err(e) => info!(
                         error = %crate::error::chain(&e),

@@ -1,0 +1,359 @@
+//! PostgreSQL's catalog functions over Lyceum's catalog: definitions of keys and indexes,
+//! descriptions, visibility, privileges and role names. They answer from the model of the
+//! warehouse version the session reads ([`CatalogState`]), never from fixed text.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use arrow::array::{BooleanArray, StringArray};
+use arrow::datatypes::DataType;
+use datafusion::logical_expr::{ColumnarValue, Signature, Volatility};
+use datafusion::prelude::SessionContext;
+
+use super::oids;
+use super::relations::Model;
+use crate::session::SessionInfo;
+use crate::sqlfn::{int_arg, shape, text_arg, udf};
+
+/// What a session's catalog functions read: the model of the version it pinned and the
+/// names of the roles.
+#[derive(Default)]
+pub struct CatalogState {
+    model: RwLock<Arc<Model>>,
+    roles: RwLock<HashMap<i32, String>>,
+}
+
+impl CatalogState {
+    pub fn set_model(&self, model: Arc<Model>) {
+        if let Ok(mut m) = self.model.write() {
+            *m = model;
+        }
+    }
+
+    pub fn set_roles(&self, names: impl IntoIterator<Item = String>) {
+        let mut map: HashMap<i32, String> =
+            names.into_iter().map(|n| (oids::role(&n), n)).collect();
+        map.insert(oids::OWNER_ROLE, oids::OWNER_NAME.to_string());
+        if let Ok(mut r) = self.roles.write() {
+            *r = map;
+        }
+    }
+
+    pub fn model(&self) -> Arc<Model> {
+        self.model.read().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    fn role_name(&self, oid: i32) -> Option<String> {
+        self.roles.read().ok()?.get(&oid).cloned()
+    }
+}
+
+/// The `pg_class`-relative `classoid` of a catalog name (`obj_description(oid, 'pg_proc')`).
+fn class_oid(catalog: &str) -> Option<i32> {
+    Some(match catalog.trim_start_matches("pg_catalog.") {
+        "pg_class" => oids::PG_CLASS_OID,
+        "pg_proc" => 1255,
+        "pg_type" => 1247,
+        "pg_namespace" => oids::PG_NAMESPACE_OID,
+        "pg_constraint" => oids::PG_CONSTRAINT_OID,
+        "pg_am" => 2601,
+        "pg_operator" => 2617,
+        "pg_database" => oids::PG_DATABASE_OID,
+        "pg_collation" => 3456,
+        "pg_language" => 2612,
+        "pg_cast" => 2605,
+        "pg_opclass" => 2616,
+        "pg_opfamily" => 2753,
+        _ => return None,
+    })
+}
+
+/// Privileges every user has on the read-only warehouse (grants come with roles).
+const READ_PRIVILEGES: &[&str] = &["SELECT", "USAGE", "CONNECT"];
+
+/// Whether a privilege list (`'SELECT, INSERT'`, `'select with grant option'`) holds.
+fn privileges_hold(list: &str, superuser: bool) -> bool {
+    list.split(',').all(|p| {
+        let p = p.trim().to_ascii_uppercase();
+        let (name, grant) = match p.strip_suffix("WITH GRANT OPTION") {
+            Some(name) => (name.trim().to_string(), true),
+            None => (p, false),
+        };
+        READ_PRIVILEGES.contains(&name.as_str()) && (!grant || superuser)
+    })
+}
+
+/// Registers the catalog functions on a session's context.
+pub fn register(
+    ctx: &SessionContext,
+    state: &Arc<CatalogState>,
+    info: &Arc<SessionInfo>,
+    static_descriptions: &Arc<HashMap<(i32, i32, i32), String>>,
+) {
+    let text = DataType::Utf8;
+    let s = state.clone();
+    ctx.register_udf(udf(
+        "pg_get_constraintdef",
+        &[],
+        Signature::variadic_any(Volatility::Stable),
+        text.clone(),
+        move |args| {
+            let model = s.model();
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| oid.and_then(|o| model.constraint_defs.get(&o).cloned()))
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    let s = state.clone();
+    ctx.register_udf(udf(
+        "pg_get_indexdef",
+        &[],
+        Signature::variadic_any(Volatility::Stable),
+        text.clone(),
+        move |args| {
+            let model = s.model();
+            let oids = int_arg(args, 0)?;
+            let columns = if args.args.len() > 1 {
+                int_arg(args, 1)?
+            } else {
+                vec![Some(0); oids.len()]
+            };
+            let out: StringArray = oids
+                .into_iter()
+                .zip(columns)
+                .map(|(oid, column)| {
+                    let oid = oid?;
+                    match column.unwrap_or(0) {
+                        0 => model.index_defs.get(&oid).cloned(),
+                        n => model
+                            .relations
+                            .get(&oid)
+                            .and_then(|r| r.columns.get(usize::try_from(n - 1).ok()?))
+                            .map(|c| c.name.clone()),
+                    }
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    let s = state.clone();
+    let builtin = static_descriptions.clone();
+    ctx.register_udf(udf(
+        "obj_description",
+        &[],
+        Signature::variadic_any(Volatility::Stable),
+        text.clone(),
+        move |args| {
+            let model = s.model();
+            let oids = int_arg(args, 0)?;
+            let catalogs = if args.args.len() > 1 {
+                text_arg(args, 1)?
+            } else {
+                vec![Some("pg_class".to_string()); oids.len()]
+            };
+            let out: StringArray = oids
+                .into_iter()
+                .zip(catalogs)
+                .map(|(oid, catalog)| {
+                    let oid = oid?;
+                    let class = class_oid(catalog.as_deref().unwrap_or("pg_class"))?;
+                    if class == oids::PG_CLASS_OID {
+                        model.descriptions.get(&(oid, 0)).cloned()
+                    } else {
+                        builtin.get(&(oid, class, 0)).cloned()
+                    }
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    let s = state.clone();
+    ctx.register_udf(udf(
+        "col_description",
+        &[],
+        Signature::any(2, Volatility::Stable),
+        text.clone(),
+        move |args| {
+            let model = s.model();
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .zip(int_arg(args, 1)?)
+                .map(|(oid, n)| model.descriptions.get(&(oid?, n?)).cloned())
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    ctx.register_udf(udf(
+        "shobj_description",
+        &[],
+        Signature::any(2, Volatility::Stable),
+        text.clone(),
+        move |args| {
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .zip(text_arg(args, 1)?)
+                .map(|(oid, catalog)| {
+                    (oid? == oids::DATABASE_OID && catalog.as_deref() == Some("pg_database"))
+                        .then(|| super::dynamic::pg_shdescription_text().to_string())
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    let s = state.clone();
+    ctx.register_udf(udf(
+        "pg_get_userbyid",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        text.clone(),
+        move |args| {
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| {
+                    let oid = oid?;
+                    Some(
+                        s.role_name(oid)
+                            .unwrap_or_else(|| format!("unknown (OID={oid})")),
+                    )
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    let s = state.clone();
+    let session = info.clone();
+    ctx.register_udf(udf(
+        "pg_table_is_visible",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Boolean,
+        move |args| {
+            let model = s.model();
+            let path = session.settings().get("search_path").unwrap_or_default();
+            let mut schemas = vec!["pg_catalog".to_string()];
+            schemas.extend(
+                path.split(',')
+                    .map(|p| p.trim().trim_matches('"').to_string())
+                    .filter(|p| !p.is_empty() && p != "$user" && p != "pg_catalog"),
+            );
+            let out: BooleanArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| {
+                    let relation = model.relations.get(&oid?)?;
+                    // Visible when no relation of the same name comes earlier in the path.
+                    let first = schemas.iter().find(|schema| {
+                        model
+                            .relations
+                            .values()
+                            .any(|r| &r.schema == *schema && r.name == relation.name)
+                    })?;
+                    Some(*first == relation.schema)
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    for name in [
+        "pg_type_is_visible",
+        "pg_function_is_visible",
+        "pg_operator_is_visible",
+        "pg_opclass_is_visible",
+        "pg_collation_is_visible",
+        "pg_conversion_is_visible",
+    ] {
+        // Every type, function, operator and collation is a built-in of pg_catalog,
+        // which is always searched first.
+        ctx.register_udf(udf(
+            name,
+            &[],
+            Signature::any(1, Volatility::Stable),
+            DataType::Boolean,
+            move |args| {
+                let out: BooleanArray = int_arg(args, 0)?
+                    .into_iter()
+                    .map(|oid| oid.map(|_| true))
+                    .collect();
+                shape(args, Arc::new(out))
+            },
+        ));
+    }
+
+    for name in [
+        "has_table_privilege",
+        "has_schema_privilege",
+        "has_database_privilege",
+        "has_column_privilege",
+        "has_any_column_privilege",
+        "has_function_privilege",
+        "has_sequence_privilege",
+        "has_type_privilege",
+    ] {
+        let superuser = info.identity.superuser;
+        ctx.register_udf(udf(
+            name,
+            &[],
+            Signature::variadic_any(Volatility::Stable),
+            DataType::Boolean,
+            move |args| {
+                let last = args.args.len().saturating_sub(1);
+                let out: BooleanArray = text_arg(args, last)?
+                    .into_iter()
+                    .map(|p| p.map(|p| privileges_hold(&p, superuser)))
+                    .collect();
+                shape(args, Arc::new(out))
+            },
+        ));
+    }
+
+    ctx.register_udf(udf(
+        "pg_is_in_recovery",
+        &[],
+        Signature::exact(vec![], Volatility::Stable),
+        DataType::Boolean,
+        |_| Ok(ColumnarValue::Scalar(false.into())),
+    ));
+
+    ctx.register_udf(udf(
+        "pg_get_expr",
+        &[],
+        Signature::variadic_any(Volatility::Stable),
+        text,
+        // Lyceum's catalog holds no expression trees (no defaults, no expression or
+        // partial indexes): every column pg_get_expr reads is NULL.
+        |args| {
+            let out: StringArray = text_arg(args, 0)?.into_iter().collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_privileges_only() {
+        assert!(privileges_hold("SELECT", false));
+        assert!(privileges_hold("select, usage", false));
+        assert!(!privileges_hold("INSERT", true));
+        assert!(!privileges_hold("SELECT, UPDATE", false));
+        assert!(!privileges_hold("SELECT WITH GRANT OPTION", false));
+        assert!(privileges_hold("SELECT WITH GRANT OPTION", true));
+    }
+
+    #[test]
+    fn class_oids_match_postgres() {
+        assert_eq!(class_oid("pg_class"), Some(1259));
+        assert_eq!(class_oid("pg_catalog.pg_proc"), Some(1255));
+        assert_eq!(class_oid("nope"), None);
+    }
+}

@@ -1,0 +1,562 @@
+//! PostgreSQL's system catalog (`pg_catalog`) over Lyceum's catalog, for the queries BI
+//! tools and drivers send when they connect and browse.
+//!
+//! What it is made of:
+//! - [`relations`]: namespaces, tables, columns, primary keys (as indexes and
+//!   constraints), foreign keys and descriptions of the warehouse version a session reads,
+//!   with stable OIDs ([`oids`]);
+//! - [`dynamic`]: users, the session's settings, the database;
+//! - PostgreSQL's own built-in catalog content (types, functions, operators, casts, access
+//!   methods, ranges, collations, keywords), which `datafusion-pg-catalog` ships as data
+//!   exported from PostgreSQL, minus the parts that describe a PostgreSQL installation
+//!   rather than its built-ins (its roles, statistics, database descriptions);
+//! - [`functions`]: `pg_get_constraintdef`, `obj_description`, `pg_table_is_visible`,
+//!   `has_table_privilege`, ... answered from the same model;
+//! - [`rewrite`]: syntax-tree rewrites for PostgreSQL spellings DataFusion lacks.
+//!
+//! A relation that Lyceum does not have is not invented: tables such as `pg_trigger` or
+//! `pg_inherits` are PostgreSQL's built-in (empty) content, which is the truth here too.
+
+pub mod dynamic;
+pub mod functions;
+pub mod oids;
+pub mod relations;
+pub mod rewrite;
+pub mod table;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Int16Type, Int32Type, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{CatalogProvider, SchemaProvider};
+use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::error::Result as DfResult;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::{ArrowTable, PgCatalogStaticTables};
+use lyceum_catalog::PrincipalStore;
+
+pub use functions::CatalogState;
+pub use relations::Model;
+pub use rewrite::rewrite;
+
+use crate::error::Result;
+use crate::session::{SessionInfo, Snapshot};
+use relations::{SystemRelation, TypeInfo, WarehouseTable};
+
+/// Catalog content shared by every session of a process.
+pub struct StaticTables {
+    /// PostgreSQL's built-in catalog tables, by name.
+    builtin: HashMap<&'static str, Arc<ArrowTable>>,
+    /// Storage facts of every built-in type, by OID.
+    types: HashMap<i32, TypeInfo>,
+    /// Descriptions of built-in objects: `(objoid, classoid, objsubid)` → text.
+    descriptions: Arc<HashMap<(i32, i32, i32), String>>,
+    /// `pg_description` rows of built-in objects other than relations.
+    builtin_descriptions: relations::DescriptionRows,
+    keywords: Arc<ArrowTable>,
+    /// Relations of `pg_catalog` and `information_schema` with their schemas.
+    catalog_relations: Vec<SystemRelation>,
+    information_schema: Vec<SystemRelation>,
+    /// The relation tables of recently pinned versions.
+    cache: Mutex<Vec<(u64, Arc<VersionCatalog>)>>,
+}
+
+/// Tables Lyceum computes itself; every other name comes from the built-ins.
+const OWN_TABLES: &[&str] = &[
+    "pg_namespace",
+    "pg_class",
+    "pg_attribute",
+    "pg_index",
+    "pg_constraint",
+    "pg_description",
+    "pg_tables",
+    "pg_roles",
+    "pg_user",
+    "pg_authid",
+    "pg_settings",
+    "pg_database",
+    "pg_shdescription",
+];
+
+/// Built-in content that describes a PostgreSQL installation, not its built-ins: shown
+/// empty (Lyceum has no such objects).
+const EMPTIED: &[&str] = &[
+    "pg_auth_members",
+    "pg_statistic",
+    "pg_shdepend",
+    "pg_db_role_setting",
+];
+
+/// Views `datafusion-pg-catalog` defines with no rows (none of these objects exist).
+fn empty_views() -> Vec<(&'static str, SchemaRef)> {
+    use datafusion_pg_catalog::pg_catalog::pg_views;
+    vec![
+        ("pg_views", pg_views::pg_views().schema()),
+        ("pg_matviews", pg_views::pg_matviews().schema()),
+        (
+            "pg_stat_user_tables",
+            pg_views::pg_stat_user_tables().schema(),
+        ),
+    ]
+}
+
+impl StaticTables {
+    pub fn load() -> Result<StaticTables> {
+        let s = PgCatalogStaticTables::try_new()?;
+        let builtin: HashMap<&'static str, Arc<ArrowTable>> = HashMap::from([
+            ("pg_aggregate", s.pg_aggregate.clone()),
+            ("pg_am", s.pg_am.clone()),
+            ("pg_amop", s.pg_amop.clone()),
+            ("pg_amproc", s.pg_amproc.clone()),
+            ("pg_cast", s.pg_cast.clone()),
+            ("pg_collation", s.pg_collation.clone()),
+            ("pg_conversion", s.pg_conversion.clone()),
+            ("pg_language", s.pg_language.clone()),
+            ("pg_opclass", s.pg_opclass.clone()),
+            ("pg_operator", s.pg_operator.clone()),
+            ("pg_opfamily", s.pg_opfamily.clone()),
+            ("pg_proc", s.pg_proc.clone()),
+            ("pg_range", s.pg_range.clone()),
+            ("pg_ts_config", s.pg_ts_config.clone()),
+            ("pg_ts_dict", s.pg_ts_dict.clone()),
+            ("pg_ts_parser", s.pg_ts_parser.clone()),
+            ("pg_ts_template", s.pg_ts_template.clone()),
+            ("pg_type", s.pg_type.clone()),
+            ("pg_attrdef", s.pg_attrdef.clone()),
+            ("pg_default_acl", s.pg_default_acl.clone()),
+            ("pg_depend", s.pg_depend.clone()),
+            ("pg_enum", s.pg_enum.clone()),
+            ("pg_event_trigger", s.pg_event_trigger.clone()),
+            ("pg_extension", s.pg_extension.clone()),
+            ("pg_foreign_data_wrapper", s.pg_foreign_data_wrapper.clone()),
+            ("pg_foreign_server", s.pg_foreign_server.clone()),
+            ("pg_foreign_table", s.pg_foreign_table.clone()),
+            ("pg_inherits", s.pg_inherits.clone()),
+            ("pg_init_privs", s.pg_init_privs.clone()),
+            ("pg_largeobject", s.pg_largeobject.clone()),
+            ("pg_largeobject_metadata", s.pg_largeobject_metadata.clone()),
+            ("pg_partitioned_table", s.pg_partitioned_table.clone()),
+            ("pg_policy", s.pg_policy.clone()),
+            ("pg_publication", s.pg_publication.clone()),
+            (
+                "pg_publication_namespace",
+                s.pg_publication_namespace.clone(),
+            ),
+            ("pg_publication_rel", s.pg_publication_rel.clone()),
+            ("pg_replication_origin", s.pg_replication_origin.clone()),
+            ("pg_rewrite", s.pg_rewrite.clone()),
+            ("pg_seclabel", s.pg_seclabel.clone()),
+            ("pg_sequence", s.pg_sequence.clone()),
+            ("pg_shseclabel", s.pg_shseclabel.clone()),
+            ("pg_statistic_ext", s.pg_statistic_ext.clone()),
+            ("pg_statistic_ext_data", s.pg_statistic_ext_data.clone()),
+            ("pg_subscription", s.pg_subscription.clone()),
+            ("pg_subscription_rel", s.pg_subscription_rel.clone()),
+            ("pg_tablespace", s.pg_tablespace.clone()),
+            ("pg_trigger", s.pg_trigger.clone()),
+            ("pg_user_mapping", s.pg_user_mapping.clone()),
+            ("pg_auth_members", s.pg_auth_members.clone()),
+            ("pg_statistic", s.pg_statistic.clone()),
+            ("pg_shdepend", s.pg_shdepend.clone()),
+            ("pg_db_role_setting", s.pg_db_role_setting.clone()),
+        ]);
+        let types = type_infos(&s.pg_type);
+        let (descriptions, builtin_descriptions) = builtin_descriptions(&s.pg_description);
+
+        let mut catalog_relations: Vec<SystemRelation> = builtin
+            .iter()
+            .map(|(name, t)| (name.to_string(), t.schema()))
+            .collect();
+        catalog_relations.extend(empty_views().into_iter().map(|(n, s)| (n.to_string(), s)));
+        catalog_relations.extend(own_table_schemas());
+        catalog_relations.sort_by(|a, b| a.0.cmp(&b.0));
+        catalog_relations.dedup_by(|a, b| a.0 == b.0);
+
+        Ok(StaticTables {
+            builtin,
+            types,
+            descriptions: Arc::new(descriptions),
+            builtin_descriptions,
+            keywords: s.pg_get_keywords.clone(),
+            catalog_relations,
+            information_schema: information_schema_relations(),
+            cache: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The built-in table `name` as a table (emptied where it describes an installation).
+    fn builtin_table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        let Some(table) = self.builtin.get(name) else {
+            return Ok(None);
+        };
+        let batches = if EMPTIED.contains(&name) {
+            vec![]
+        } else {
+            table.data().to_vec()
+        };
+        Ok(Some(Arc::new(MemTable::try_new(
+            table.schema(),
+            vec![batches],
+        )?)))
+    }
+}
+
+/// The schemas of the tables Lyceum computes (for `pg_class`/`pg_attribute` of
+/// `pg_catalog` itself).
+fn own_table_schemas() -> Vec<SystemRelation> {
+    use table::schema;
+    vec![
+        ("pg_namespace".into(), schema(relations::PG_NAMESPACE)),
+        ("pg_class".into(), schema(relations::PG_CLASS)),
+        ("pg_attribute".into(), schema(relations::PG_ATTRIBUTE)),
+        ("pg_index".into(), schema(relations::PG_INDEX)),
+        ("pg_constraint".into(), schema(relations::PG_CONSTRAINT)),
+        ("pg_description".into(), schema(relations::PG_DESCRIPTION)),
+        ("pg_tables".into(), schema(relations::PG_TABLES)),
+        ("pg_roles".into(), schema(dynamic::PG_ROLES)),
+        ("pg_user".into(), schema(dynamic::PG_USER)),
+        ("pg_authid".into(), schema(dynamic::PG_AUTHID)),
+        ("pg_settings".into(), schema(dynamic::PG_SETTINGS)),
+        ("pg_database".into(), schema(dynamic::PG_DATABASE)),
+        ("pg_shdescription".into(), schema(dynamic::PG_SHDESCRIPTION)),
+    ]
+}
+
+/// `typlen`, `typbyval`, `typalign`, `typstorage` of every built-in type.
+fn type_infos(pg_type: &ArrowTable) -> HashMap<i32, TypeInfo> {
+    let mut infos = HashMap::new();
+    for batch in pg_type.data() {
+        let col = |name: &str| batch.column_by_name(name).cloned();
+        let (Some(oid), Some(len), Some(byval), Some(align), Some(storage)) = (
+            col("oid"),
+            col("typlen"),
+            col("typbyval"),
+            col("typalign"),
+            col("typstorage"),
+        ) else {
+            continue;
+        };
+        let (Some(oid), Some(len), Some(byval), Some(align), Some(storage)) = (
+            oid.as_primitive_opt::<Int32Type>(),
+            len.as_primitive_opt::<Int16Type>(),
+            byval.as_boolean_opt(),
+            align.as_string_opt::<i32>(),
+            storage.as_string_opt::<i32>(),
+        ) else {
+            continue;
+        };
+        for i in 0..batch.num_rows() {
+            if oid.is_null(i) {
+                continue;
+            }
+            infos.insert(
+                oid.value(i),
+                TypeInfo {
+                    len: len.value(i),
+                    byval: byval.value(i),
+                    align: align.value(i).to_string(),
+                    storage: storage.value(i).to_string(),
+                },
+            );
+        }
+    }
+    infos
+}
+
+/// Built-in descriptions, as a lookup map and as `pg_description` rows (relations of
+/// PostgreSQL's own catalog are left out: Lyceum numbers its relations itself).
+fn builtin_descriptions(
+    pg_description: &ArrowTable,
+) -> (HashMap<(i32, i32, i32), String>, relations::DescriptionRows) {
+    let mut map = HashMap::new();
+    let mut rows = Vec::new();
+    for batch in pg_description.data() {
+        let col = |name: &str| batch.column_by_name(name).cloned();
+        let (Some(objoid), Some(classoid), Some(objsubid), Some(text)) = (
+            col("objoid"),
+            col("classoid"),
+            col("objsubid"),
+            col("description"),
+        ) else {
+            continue;
+        };
+        let (Some(objoid), Some(classoid), Some(objsubid), Some(text)) = (
+            objoid.as_primitive_opt::<Int32Type>(),
+            classoid.as_primitive_opt::<Int32Type>(),
+            objsubid.as_primitive_opt::<Int32Type>(),
+            text.as_string_opt::<i32>(),
+        ) else {
+            continue;
+        };
+        for i in 0..batch.num_rows() {
+            let key = (objoid.value(i), classoid.value(i), objsubid.value(i));
+            if key.1 == oids::PG_CLASS_OID {
+                continue;
+            }
+            map.insert(key, text.value(i).to_string());
+            rows.push((key, text.value(i).to_string()));
+        }
+    }
+    (map, rows)
+}
+
+/// The views of DataFusion's `information_schema`, with their schemas.
+fn information_schema_relations() -> Vec<SystemRelation> {
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_information_schema(true));
+    let state = ctx.state();
+    let Some(schema) = state.schema_for_ref("information_schema.tables").ok() else {
+        return vec![];
+    };
+    let mut names = schema.table_names();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        // The information schema's tables are built on demand and answer at once.
+        let table = futures::executor::block_on(schema.table(&name));
+        if let Ok(Some(t)) = table {
+            out.push((name, t.schema()));
+        }
+    }
+    out
+}
+
+/// The relation tables of one warehouse version.
+pub struct VersionCatalog {
+    model: Arc<Model>,
+    tables: HashMap<&'static str, Arc<dyn TableProvider>>,
+}
+
+/// How many versions' relation tables stay cached.
+const CACHE: usize = 4;
+
+async fn version_catalog(
+    snapshot: &Snapshot,
+    statics: &StaticTables,
+) -> Result<Arc<VersionCatalog>> {
+    if let Ok(cache) = statics.cache.lock()
+        && let Some((_, c)) = cache.iter().find(|(v, _)| *v == snapshot.version())
+    {
+        return Ok(c.clone());
+    }
+    let catalog = snapshot.catalog();
+    let manifest = snapshot.manifest();
+    let mut found = Vec::new();
+    let mut schema_names = catalog.schema_names();
+    schema_names.sort();
+    for schema_name in &schema_names {
+        let Some(schema) = catalog.schema(schema_name) else {
+            continue;
+        };
+        let mut names = schema.table_names();
+        names.sort();
+        for name in names {
+            if let Some(provider) = schema.table(&name).await? {
+                found.push((schema_name.clone(), name, provider));
+            }
+        }
+    }
+    let tables: Vec<WarehouseTable<'_>> = found
+        .iter()
+        .map(|(schema, name, provider)| {
+            let entry = manifest.tables.get(&format!("{schema}.{name}"));
+            WarehouseTable {
+                def: entry.map(|e| &e.definition),
+                schema,
+                name,
+                provider: provider.clone(),
+                rows: entry.map(|e| e.rows).unwrap_or(0),
+            }
+        })
+        .collect();
+    let model = relations::model(
+        &tables,
+        &statics.catalog_relations,
+        &statics.information_schema,
+    );
+    let mut namespaces: Vec<&str> = vec!["pg_catalog", "information_schema"];
+    namespaces.extend(schema_names.iter().map(String::as_str));
+    let mut description = relations::pg_description(&model);
+    relations::append_descriptions(&mut description, &statics.builtin_descriptions);
+    let built: Vec<(&'static str, table::Rows)> = vec![
+        ("pg_namespace", relations::pg_namespace(&namespaces)),
+        ("pg_class", relations::pg_class(&model)),
+        (
+            "pg_attribute",
+            relations::pg_attribute(&model, &statics.types),
+        ),
+        ("pg_index", relations::pg_index(&model)),
+        ("pg_constraint", relations::pg_constraint(&model)),
+        ("pg_description", description),
+        ("pg_tables", relations::pg_tables(&model)),
+        ("pg_database", dynamic::pg_database()?),
+        ("pg_shdescription", dynamic::pg_shdescription()),
+    ];
+    let mut tables = HashMap::new();
+    for (name, rows) in built {
+        tables.insert(name, rows.table()?);
+    }
+    let version = Arc::new(VersionCatalog {
+        model: Arc::new(model),
+        tables,
+    });
+    if let Ok(mut cache) = statics.cache.lock() {
+        cache.retain(|(v, _)| *v != snapshot.version());
+        cache.push((snapshot.version(), version.clone()));
+        if cache.len() > CACHE {
+            cache.remove(0);
+        }
+    }
+    Ok(version)
+}
+
+/// The catalog a session sees for a snapshot: its schemas plus `pg_catalog`. Updates the
+/// session's catalog state (the model its catalog functions read).
+pub async fn session_catalog(
+    snapshot: &Snapshot,
+    info: &Arc<SessionInfo>,
+    statics: &Arc<StaticTables>,
+    principals: &PrincipalStore,
+    state: &CatalogState,
+) -> Result<Arc<dyn CatalogProvider>> {
+    let version = version_catalog(snapshot, statics).await?;
+    state.set_model(version.model.clone());
+    let users = principals.load().await?;
+    state.set_roles(users.users.keys().cloned());
+    let mut tables = version.tables.clone();
+    for (name, table) in dynamic::role_tables(principals, info) {
+        tables.insert(name, table);
+    }
+    tables.insert("pg_settings", dynamic::pg_settings(info));
+    let pg_catalog = Arc::new(PgCatalogSchema {
+        tables,
+        statics: statics.clone(),
+    });
+    Ok(Arc::new(SessionCatalog {
+        inner: snapshot.catalog(),
+        pg_catalog,
+    }))
+}
+
+/// Registers the catalog functions (and PostgreSQL type names) on a session's context.
+pub fn register_functions(
+    ctx: &SessionContext,
+    statics: &Arc<StaticTables>,
+    state: &Arc<CatalogState>,
+    info: &Arc<SessionInfo>,
+) {
+    use datafusion_pg_catalog::pg_catalog::{
+        array_bounds_udf, format_type, generate_series_arg_coercion, oid_type_planner,
+        quote_ident_udf,
+    };
+    ctx.register_udf(format_type::create_format_type_udf());
+    ctx.register_udf(quote_ident_udf::create_quote_ident_udf());
+    ctx.register_udf(quote_ident_udf::create_parse_ident_udf());
+    ctx.register_udf(array_bounds_udf::create_array_upper_udf());
+    ctx.register_udf(array_bounds_udf::create_array_lower_udf());
+    ctx.register_udtf("pg_get_keywords", statics.keywords.clone());
+    ctx.register_udf(encoding_to_char());
+    functions::register(ctx, state, info, &statics.descriptions);
+    {
+        use datafusion::execution::session_state::SessionStateBuilder;
+        let state_ref = ctx.state_ref();
+        let existing = state_ref.read().clone();
+        let with_types = SessionStateBuilder::new_from_existing(existing)
+            .with_type_planner(Arc::new(oid_type_planner::PgOidTypePlanner))
+            .build();
+        *state_ref.write() = with_types;
+    }
+    generate_series_arg_coercion::CoerceIntArgsToBigInt::widen(ctx);
+}
+
+/// `pg_encoding_to_char(6)` is `UTF8`, the one encoding Lyceum speaks.
+fn encoding_to_char() -> datafusion::logical_expr::ScalarUDF {
+    use arrow::array::StringArray;
+    use arrow::datatypes::DataType;
+    use datafusion::logical_expr::{Signature, Volatility};
+    crate::sqlfn::udf(
+        "pg_encoding_to_char",
+        &[],
+        Signature::any(1, Volatility::Immutable),
+        DataType::Utf8,
+        |args| {
+            let out: StringArray = crate::sqlfn::int_arg(args, 0)?
+                .into_iter()
+                .map(|e| match e? {
+                    6 => Some("UTF8"),
+                    0 => Some("SQL_ASCII"),
+                    _ => Some(""),
+                })
+                .collect();
+            crate::sqlfn::shape(args, Arc::new(out))
+        },
+    )
+}
+
+/// A snapshot's schemas plus `pg_catalog`.
+#[derive(Debug)]
+struct SessionCatalog {
+    inner: Arc<dyn CatalogProvider>,
+    pg_catalog: Arc<PgCatalogSchema>,
+}
+
+impl CatalogProvider for SessionCatalog {
+    fn schema_names(&self) -> Vec<String> {
+        let mut names = self.inner.schema_names();
+        names.push("pg_catalog".into());
+        names
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if name == "pg_catalog" {
+            Some(self.pg_catalog.clone())
+        } else {
+            self.inner.schema(name)
+        }
+    }
+}
+
+/// `pg_catalog`: Lyceum's tables first, then PostgreSQL's built-ins.
+struct PgCatalogSchema {
+    tables: HashMap<&'static str, Arc<dyn TableProvider>>,
+    statics: Arc<StaticTables>,
+}
+
+impl std::fmt::Debug for PgCatalogSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgCatalogSchema").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for PgCatalogSchema {
+    fn table_names(&self) -> Vec<String> {
+        self.statics
+            .catalog_relations
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        let name = name.to_ascii_lowercase();
+        if let Some(t) = self.tables.get(name.as_str()) {
+            return Ok(Some(t.clone()));
+        }
+        if let Some((_, schema)) = empty_views().into_iter().find(|(n, _)| *n == name) {
+            return Ok(Some(Arc::new(MemTable::try_new(schema, vec![vec![]])?)));
+        }
+        self.statics.builtin_table(&name)
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        OWN_TABLES.contains(&name.as_str())
+            || self
+                .statics
+                .catalog_relations
+                .iter()
+                .any(|(n, _)| *n == name)
+    }
+}

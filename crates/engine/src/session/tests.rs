@@ -1,0 +1,552 @@
+//! Sessions end to end over a small loaded warehouse: settings, transactions, prepared
+//! statements, users, the PostgreSQL catalog, timeouts and cancellation.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::datatypes::DataType;
+use datafusion::scalar::ScalarValue;
+use futures::TryStreamExt;
+
+use super::*;
+use crate::auth::Identity;
+use crate::error::StopReason;
+use crate::load::tests::loaded_warehouse;
+
+async fn run(session: &mut Session, prepared: &Prepared, v: ScalarValue) -> Result<Vec<String>> {
+    match session.execute_prepared(prepared, vec![v]).await? {
+        QueryOutput::Rows { stream, .. } => text(stream).await,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Every row of every result of `sql`, as comma-joined text.
+async fn rows(session: &mut Session, sql: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for output in session.execute(sql).await? {
+        if let QueryOutput::Rows { stream, .. } = output {
+            out.extend(text(stream).await?);
+        }
+    }
+    Ok(out)
+}
+
+async fn text(stream: SendableRecordBatchStream) -> Result<Vec<String>> {
+    let batches: Vec<_> = stream.try_collect().await?;
+    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for batch in &batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<std::result::Result<_, _>>()?;
+        for row in 0..batch.num_rows() {
+            out.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+        }
+    }
+    Ok(out)
+}
+
+async fn one(session: &mut Session, sql: &str) -> Result<String> {
+    let mut all = rows(session, sql).await?;
+    assert_eq!(all.len(), 1, "{sql}: {all:?}");
+    Ok(all.remove(0))
+}
+
+fn tmp() -> Result<tempfile::TempDir> {
+    tempfile::tempdir().map_err(|e| EngineError::io("tmp", e))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_per_session_and_read_by_functions() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let mut a = engine.session(Identity::local())?;
+    let mut b = engine.session(Identity::local())?;
+    a.execute("SET application_name = 'metabase'").await?;
+    assert_eq!(one(&mut a, "SHOW application_name").await?, "metabase");
+    assert_eq!(one(&mut b, "SHOW application_name").await?, "");
+    assert_eq!(
+        a.take_reports(),
+        vec![Reported {
+            name: "application_name".into(),
+            value: "metabase".into()
+        }]
+    );
+    assert_eq!(
+        one(&mut a, "SELECT current_setting('application_name')").await?,
+        "metabase"
+    );
+    assert_eq!(
+        one(
+            &mut a,
+            "SELECT set_config('application_name', 'superset', false)"
+        )
+        .await?,
+        "superset"
+    );
+    assert_eq!(one(&mut a, "SHOW application_name").await?, "superset");
+    a.execute("RESET application_name").await?;
+    assert_eq!(one(&mut a, "SHOW application_name").await?, "");
+    assert_eq!(
+        one(
+            &mut a,
+            "SELECT current_setting('nope.missing', true) IS NULL"
+        )
+        .await?,
+        "true"
+    );
+    assert!(matches!(
+        a.execute("SET no_such_setting = 1").await,
+        Err(EngineError::UnknownSetting { .. })
+    ));
+    assert!(matches!(
+        a.execute("SET extra_float_digits = 0").await,
+        Err(EngineError::InvalidSetting { .. })
+    ));
+    a.execute("SET statement_timeout = '2s'").await?;
+    assert_eq!(one(&mut a, "SHOW statement_timeout").await?, "2000ms");
+    a.execute("SET TIME ZONE 'Europe/Paris'").await?;
+    assert_eq!(one(&mut a, "SHOW TimeZone").await?, "Europe/Paris");
+    a.execute("SET lyceum.as_of = 1").await?;
+    assert_eq!(one(&mut a, "SHOW lyceum.as_of").await?, "1");
+    assert_eq!(
+        one(&mut a, "SELECT current_setting('lyceum.as_of')").await?,
+        "1"
+    );
+
+    let version = one(&mut a, "SELECT version()").await?;
+    assert!(version.starts_with("PostgreSQL 16."), "{version}");
+    assert_eq!(
+        one(
+            &mut a,
+            "SELECT current_user, session_user, current_database(), current_schema()"
+        )
+        .await?,
+        "lyceum,lyceum,lyceum,public"
+    );
+    a.execute("SET search_path TO system, public").await?;
+    assert_eq!(one(&mut a, "SELECT current_schema()").await?, "system");
+    // Unqualified names resolve in the first schema of the path.
+    assert_eq!(
+        one(&mut a, "SELECT count(*) > 0 FROM snapshots").await?,
+        "true"
+    );
+    assert_eq!(
+        one(&mut a, "SELECT current_schemas(true)").await?,
+        "[pg_catalog, system, public]"
+    );
+
+    // DISCARD ALL: every setting back to its default, prepared statements gone.
+    a.execute("PREPARE q AS SELECT 1").await?;
+    a.execute("DISCARD ALL").await?;
+    assert_eq!(one(&mut a, "SHOW search_path").await?, "\"$user\", public");
+    assert_eq!(one(&mut a, "SHOW statement_timeout").await?, "0");
+    assert!(matches!(
+        a.execute("EXECUTE q").await,
+        Err(EngineError::NoSuchPrepared { .. })
+    ));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_reads_one_snapshot_and_fails_on_error() -> Result<()> {
+    let dir = tmp()?;
+    let warehouse = loaded_warehouse(dir.path(), false).await?;
+    let engine = Engine::new(warehouse.clone())?;
+    let mut session = engine.session(Identity::local())?;
+    let count = "SELECT count(*) FROM dim_term";
+    let before = one(&mut session, count).await?;
+
+    let out = session.execute("BEGIN").await?;
+    assert!(matches!(out[0], QueryOutput::TransactionStart { .. }));
+    assert_eq!(
+        session.transaction_status(),
+        TransactionStatus::InTransaction
+    );
+    assert_eq!(one(&mut session, count).await?, before);
+    // Another writer commits a new version with one more term.
+    let later = dir.path().join("later");
+    crate::load::tests::extract(&later, true)?;
+    crate::load::load(
+        &warehouse,
+        &crate::load::LoadOptions {
+            source: later,
+            progress: false,
+            max_retries: 0,
+        },
+    )
+    .await?;
+    assert_eq!(
+        one(&mut session, count).await?,
+        before,
+        "the snapshot holds"
+    );
+    session.execute("BEGIN").await?;
+    assert_eq!(
+        session.take_notices()[0].message,
+        "there is already a transaction in progress"
+    );
+    session.execute("COMMIT").await?;
+    let after = one(&mut session, count).await?;
+    assert_ne!(after, before, "after COMMIT the new version is read");
+
+    // An error fails the transaction until it ends.
+    session.execute("BEGIN").await?;
+    assert!(
+        session
+            .execute("SELECT * FROM no_such_table")
+            .await
+            .is_err()
+    );
+    assert_eq!(session.transaction_status(), TransactionStatus::Failed);
+    assert!(matches!(
+        session.execute("SELECT 1").await,
+        Err(EngineError::InFailedTransaction)
+    ));
+    let out = session.execute("COMMIT").await?;
+    assert!(matches!(&out[0], QueryOutput::TransactionEnd { tag } if tag == "ROLLBACK"));
+    assert_eq!(session.transaction_status(), TransactionStatus::Idle);
+    assert_eq!(one(&mut session, "SELECT 1").await?, "1");
+
+    // SET LOCAL lasts until the end of the transaction.
+    session
+        .execute("BEGIN; SET LOCAL application_name = 'inside'")
+        .await?;
+    assert_eq!(one(&mut session, "SHOW application_name").await?, "inside");
+    session.execute("ROLLBACK").await?;
+    assert_eq!(one(&mut session, "SHOW application_name").await?, "");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_infer_types_bind_and_replan() -> Result<()> {
+    let dir = tmp()?;
+    let warehouse = loaded_warehouse(dir.path(), false).await?;
+    let engine = Engine::new(warehouse.clone())?;
+    let mut session = engine.session(Identity::local())?;
+    let prepared = session
+        .prepare("SELECT count(*) FROM dim_term WHERE term_key >= $1", &[])
+        .await?;
+    assert_eq!(prepared.param_types(), &[Some(DataType::Int32)]);
+    let schema = prepared.schema().expect("rows");
+    assert_eq!(schema.field(0).name(), "count");
+    // A value of another integer type is converted to the column's.
+    let first = run(&mut session, &prepared, ScalarValue::Int64(Some(0))).await?;
+    let text_value = run(&mut session, &prepared, ScalarValue::Utf8(Some("0".into()))).await?;
+    assert_eq!(first, text_value);
+    assert!(matches!(
+        session
+            .execute_prepared(&prepared, vec![ScalarValue::Utf8(Some("zero".into()))])
+            .await,
+        Err(EngineError::InvalidParameter { index: 1, .. })
+    ));
+    assert!(matches!(
+        session.execute_prepared(&prepared, vec![]).await,
+        Err(EngineError::ParameterCount {
+            given: 0,
+            expected: 1
+        })
+    ));
+    // The warehouse moves on: the statement is planned again, never stale.
+    let later = dir.path().join("later");
+    crate::load::tests::extract(&later, true)?;
+    crate::load::load(
+        &warehouse,
+        &crate::load::LoadOptions {
+            source: later,
+            progress: false,
+            max_retries: 0,
+        },
+    )
+    .await?;
+    let second = run(&mut session, &prepared, ScalarValue::Int64(Some(0))).await?;
+    assert_ne!(first, second);
+
+    // Unknown parameters are text; a declared type wins.
+    let any = session.prepare("SELECT $1 AS x", &[]).await?;
+    assert_eq!(any.param_types(), &[None]);
+    let typed = session
+        .prepare("SELECT $1 AS x", &[Some(DataType::Int64)])
+        .await?;
+    assert_eq!(typed.param_types(), &[Some(DataType::Int64)]);
+    assert!(matches!(
+        session.prepare("SELECT 1; SELECT 2", &[]).await,
+        Err(EngineError::MultipleCommands)
+    ));
+    let show = session.prepare("SHOW application_name", &[]).await?;
+    assert_eq!(
+        show.schema().map(|s| s.field(0).name().clone()).as_deref(),
+        Some("application_name")
+    );
+    assert!(
+        session
+            .prepare("SET application_name = 'x'", &[])
+            .await?
+            .schema()
+            .is_none()
+    );
+
+    // SQL-level PREPARE / EXECUTE / DEALLOCATE.
+    session
+        .execute("PREPARE terms(int) AS SELECT count(*) FROM dim_term WHERE term_key >= $1")
+        .await?;
+    assert_eq!(rows(&mut session, "EXECUTE terms(0)").await?, second);
+    assert!(matches!(
+        session.execute("PREPARE terms AS SELECT 1").await,
+        Err(EngineError::DuplicatePrepared { .. })
+    ));
+    session.execute("DEALLOCATE terms").await?;
+    assert!(matches!(
+        session.execute("EXECUTE terms(0)").await,
+        Err(EngineError::NoSuchPrepared { .. })
+    ));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn superusers_manage_users() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let mut admin = engine.session(Identity::local())?;
+    admin.execute("CREATE USER analyst PASSWORD 'pw1'").await?;
+    admin
+        .execute("CREATE USER IF NOT EXISTS analyst PASSWORD 'other'")
+        .await?;
+    assert!(admin.take_notices()[0].message.contains("already exists"));
+    assert!(matches!(
+        admin.execute("CREATE USER analyst PASSWORD 'pw1'").await,
+        Err(EngineError::Catalog(
+            lyceum_catalog::CatalogError::UserExists { .. }
+        ))
+    ));
+    assert_eq!(
+        rows(
+            &mut admin,
+            "SELECT rolname, rolsuper, rolcanlogin FROM pg_roles ORDER BY rolname"
+        )
+        .await?,
+        ["analyst,false,true", "lyceum,true,false"]
+    );
+    let analyst = engine
+        .auth()
+        .check_password("analyst", "pw1")
+        .await?
+        .expect("the analyst logs in");
+    let mut session = engine.session(analyst)?;
+    assert_eq!(one(&mut session, "SELECT current_user").await?, "analyst");
+    assert!(matches!(
+        session.execute("CREATE USER intruder PASSWORD 'x'").await,
+        Err(EngineError::PermissionDenied(_))
+    ));
+    assert!(matches!(
+        session.execute("SELECT * FROM pg_authid").await,
+        Err(EngineError::DataFusion(_))
+    ));
+    // A user may change their own password, not their privileges.
+    session.execute("ALTER USER analyst PASSWORD 'pw2'").await?;
+    assert!(
+        engine
+            .auth()
+            .check_password("analyst", "pw2")
+            .await?
+            .is_some()
+    );
+    assert!(
+        session
+            .execute("ALTER USER analyst SUPERUSER")
+            .await
+            .is_err()
+    );
+    admin.execute("DROP USER analyst").await?;
+    assert!(
+        engine
+            .auth()
+            .check_password("analyst", "pw2")
+            .await?
+            .is_none()
+    );
+    admin.execute("DROP USER IF EXISTS analyst").await?;
+    assert!(admin.take_notices()[0].message.contains("does not exist"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_catalog_describes_the_warehouse() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let mut s = engine.session(Identity::local())?;
+    assert_eq!(
+        rows(&mut s, "SELECT oid, nspname FROM pg_namespace ORDER BY oid").await?,
+        [
+            "11,pg_catalog",
+            "2200,public",
+            "13000,information_schema",
+            "16384,system"
+        ]
+    );
+    let oid = one(
+        &mut s,
+        "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relname = 'fact_enrollment' AND c.relkind = 'r'",
+    )
+    .await?;
+    assert_eq!(
+        one(&mut s, "SELECT 'public.fact_enrollment'::regclass").await?,
+        oid
+    );
+    assert_eq!(
+        one(&mut s, "SELECT 'fact_enrollment'::regclass").await?,
+        oid
+    );
+    // The primary key: an index and a constraint over the same columns.
+    let pk = one(
+        &mut s,
+        &format!(
+            "SELECT i.indisprimary, ic.relname, array_length(i.indkey, 1) \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = {oid}"
+        ),
+    )
+    .await?;
+    assert_eq!(pk, "true,fact_enrollment_pkey,1");
+    let pk_def = one(
+        &mut s,
+        &format!(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = {oid} AND contype = 'p'"
+        ),
+    )
+    .await?;
+    assert!(pk_def.starts_with("PRIMARY KEY ("), "{pk_def}");
+    let fks = rows(
+        &mut s,
+        &format!(
+            "SELECT conname, pg_get_constraintdef(oid), confrelid::regclass \
+             FROM pg_constraint WHERE conrelid = {oid} AND contype = 'f' ORDER BY conname"
+        ),
+    )
+    .await?;
+    assert!(
+        fks.iter()
+            .any(|f| f.contains("FOREIGN KEY (student_key) REFERENCES dim_student(student_key)")),
+        "{fks:?}"
+    );
+    // Columns: types as the wire reports them, typmods, NOT NULL from the model.
+    let columns = rows(
+        &mut s,
+        &format!(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull \
+             FROM pg_attribute a WHERE a.attrelid = {oid} AND a.attnum > 0 ORDER BY a.attnum"
+        ),
+    )
+    .await?;
+    assert!(columns.len() > 5, "{columns:?}");
+    assert!(
+        columns[0].ends_with(",true"),
+        "the key is NOT NULL: {columns:?}"
+    );
+    assert!(
+        columns.iter().any(|c| c.contains("numeric(")),
+        "decimals keep their precision: {columns:?}"
+    );
+    let description = one(
+        &mut s,
+        &format!("SELECT obj_description({oid}, 'pg_class')"),
+    )
+    .await?;
+    assert!(description.starts_with("Fact table"), "{description}");
+    assert_eq!(
+        one(
+            &mut s,
+            &format!(
+                "SELECT pg_table_is_visible({oid}), has_table_privilege({oid}, 'SELECT'), \
+                 has_table_privilege({oid}, 'INSERT')"
+            )
+        )
+        .await?,
+        "true,true,false"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT typname, typreceive FROM pg_type WHERE oid = 23"
+        )
+        .await?,
+        "int4,int4recv"
+    );
+    assert_eq!(
+        one(&mut s, "SELECT datname FROM pg_database").await?,
+        "lyceum"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT count(*) FROM pg_settings WHERE name = 'application_name'"
+        )
+        .await?,
+        "1"
+    );
+    // Relations of the catalog itself are listed too.
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'pg_catalog' AND c.relname = 'pg_class'"
+        )
+        .await?,
+        "1"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_time_out_and_are_canceled() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let mut session = engine.session(Identity::local())?;
+    let slow = "SELECT count(*) FROM generate_series(1, 100000000000) AS t(x) WHERE x % 7 = 3";
+    session.execute("SET statement_timeout = 200").await?;
+    let started = Instant::now();
+    let err = rows(&mut session, slow).await.expect_err("times out");
+    assert!(
+        matches!(&err, EngineError::Canceled(StopReason::Timeout(_)))
+            || err.to_string().contains("statement timeout"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    session.execute("SET statement_timeout = 0").await?;
+    assert_eq!(one(&mut session, "SELECT 1").await?, "1");
+
+    let canceller = session.canceller();
+    let pid = session.info().pid;
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        canceller.cancel();
+    });
+    let started = Instant::now();
+    let err = rows(&mut session, slow).await.expect_err("canceled");
+    assert!(
+        err.to_string()
+            .contains("canceling statement due to user request"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(one(&mut session, "SELECT 2").await?, "2");
+
+    // pg_cancel_backend from another session reaches this one's statement.
+    let mut other = engine.session(Identity::local())?;
+    let registry = Arc::clone(engine.registry());
+    assert!(registry.cancel(pid));
+    assert_eq!(
+        one(&mut other, "SELECT pg_cancel_backend(-1)").await?,
+        "false"
+    );
+    Ok(())
+}
