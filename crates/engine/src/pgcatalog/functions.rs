@@ -83,6 +83,30 @@ fn privileges_hold(list: &str, superuser: bool) -> bool {
     })
 }
 
+/// The schemas unqualified names are looked up in: `pg_catalog`, then the search path.
+fn search_path(session: &SessionInfo) -> Vec<String> {
+    let path = session.settings().get("search_path").unwrap_or_default();
+    let mut schemas = vec!["pg_catalog".to_string()];
+    schemas.extend(
+        path.split(',')
+            .map(|p| p.trim().trim_matches('"').to_string())
+            .filter(|p| !p.is_empty() && p != "$user" && p != "pg_catalog"),
+    );
+    schemas
+}
+
+/// A relation is visible when no relation of the same name comes earlier in the path.
+fn visible(model: &Model, path: &[String], relation: &super::relations::Relation) -> bool {
+    path.iter()
+        .find(|schema| {
+            model
+                .relations
+                .values()
+                .any(|r| &r.schema == *schema && r.name == relation.name)
+        })
+        .is_some_and(|first| *first == relation.schema)
+}
+
 /// Registers the catalog functions on a session's context.
 pub fn register(
     ctx: &SessionContext,
@@ -237,25 +261,12 @@ pub fn register(
         DataType::Boolean,
         move |args| {
             let model = s.model();
-            let path = session.settings().get("search_path").unwrap_or_default();
-            let mut schemas = vec!["pg_catalog".to_string()];
-            schemas.extend(
-                path.split(',')
-                    .map(|p| p.trim().trim_matches('"').to_string())
-                    .filter(|p| !p.is_empty() && p != "$user" && p != "pg_catalog"),
-            );
+            let path = search_path(&session);
             let out: BooleanArray = int_arg(args, 0)?
                 .into_iter()
                 .map(|oid| {
                     let relation = model.relations.get(&oid?)?;
-                    // Visible when no relation of the same name comes earlier in the path.
-                    let first = schemas.iter().find(|schema| {
-                        model
-                            .relations
-                            .values()
-                            .any(|r| &r.schema == *schema && r.name == relation.name)
-                    })?;
-                    Some(*first == relation.schema)
+                    Some(visible(&model, &path, relation))
                 })
                 .collect();
             shape(args, Arc::new(out))
@@ -313,6 +324,135 @@ pub fn register(
             },
         ));
     }
+
+    for name in [
+        "pg_get_statisticsobjdef",
+        "pg_get_statisticsobjdef_columns",
+        "pg_get_triggerdef",
+        "pg_get_partkeydef",
+        "pg_get_partition_constraintdef",
+        "pg_get_ruledef",
+    ] {
+        // Definitions of object kinds Lyceum has none of: NULL, as PostgreSQL answers for
+        // an OID that is no such object.
+        ctx.register_udf(udf(
+            name,
+            &[],
+            Signature::variadic_any(Volatility::Stable),
+            DataType::Utf8,
+            |args| {
+                let out: StringArray = int_arg(args, 0)?
+                    .into_iter()
+                    .map(|_| None::<String>)
+                    .collect();
+                shape(args, Arc::new(out))
+            },
+        ));
+    }
+
+    // The text of `oid::regclass`, `::regnamespace`, `::regrole` (see rewrite's
+    // `RegTypeOutput`): the name, qualified when the search path does not reach it; the
+    // number for an OID that names nothing, as PostgreSQL prints it.
+    let s = state.clone();
+    let session = info.clone();
+    ctx.register_udf(udf(
+        "lyceum_regclass_out",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Utf8,
+        move |args| {
+            let model = s.model();
+            let path = search_path(&session);
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| {
+                    let oid = oid?;
+                    Some(match model.relations.get(&oid) {
+                        Some(r) if visible(&model, &path, r) => {
+                            super::relations::quote_ident(&r.name)
+                        }
+                        Some(r) => format!(
+                            "{}.{}",
+                            super::relations::quote_ident(&r.schema),
+                            super::relations::quote_ident(&r.name)
+                        ),
+                        None => oid.to_string(),
+                    })
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+    ctx.register_udf(udf(
+        "lyceum_regnamespace_out",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Utf8,
+        |args| {
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| {
+                    let oid = oid?;
+                    Some(
+                        ["pg_catalog", "public", "information_schema", "system"]
+                            .into_iter()
+                            .find(|n| oids::namespace(n) == Some(oid))
+                            .map(str::to_string)
+                            .unwrap_or_else(|| oid.to_string()),
+                    )
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+    let s = state.clone();
+    ctx.register_udf(udf(
+        "lyceum_regrole_out",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Utf8,
+        move |args| {
+            let out: StringArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| {
+                    let oid = oid?;
+                    Some(s.role_name(oid).unwrap_or_else(|| oid.to_string()))
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    ctx.register_udf(udf(
+        "lyceum_partition_ancestors",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(DataType::Int32, true))),
+        // No relation is a partition or partitioned: the set is empty for every OID.
+        |args| {
+            use arrow::array::{Int32Builder, ListBuilder};
+            let mut list = ListBuilder::new(Int32Builder::new());
+            for oid in int_arg(args, 0)? {
+                list.append(oid.is_some());
+            }
+            shape(args, Arc::new(list.finish()))
+        },
+    ));
+
+    ctx.register_udf(udf(
+        "pg_relation_is_publishable",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Boolean,
+        // Lyceum has no logical replication: no relation can be published.
+        |args| {
+            let out: BooleanArray = int_arg(args, 0)?
+                .into_iter()
+                .map(|oid| oid.map(|_| false))
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
 
     ctx.register_udf(udf(
         "pg_is_in_recovery",

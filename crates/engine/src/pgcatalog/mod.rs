@@ -17,7 +17,9 @@
 //! A relation that Lyceum does not have is not invented: tables such as `pg_trigger` or
 //! `pg_inherits` are PostgreSQL's built-in (empty) content, which is the truth here too.
 
+pub mod array_literals;
 pub mod dynamic;
+pub mod empty;
 pub mod functions;
 pub mod oids;
 pub mod relations;
@@ -82,11 +84,18 @@ const OWN_TABLES: &[&str] = &[
 
 /// Built-in content that describes a PostgreSQL installation, not its built-ins: shown
 /// empty (Lyceum has no such objects).
+///
+/// `pg_depend`, `pg_rewrite` and `pg_init_privs` refer to PostgreSQL's own relations by
+/// OIDs that Lyceum numbers differently; shown with their rows they would point at the
+/// wrong objects.
 const EMPTIED: &[&str] = &[
     "pg_auth_members",
     "pg_statistic",
     "pg_shdepend",
     "pg_db_role_setting",
+    "pg_depend",
+    "pg_rewrite",
+    "pg_init_privs",
 ];
 
 /// Views `datafusion-pg-catalog` defines with no rows (none of these objects exist).
@@ -137,25 +146,20 @@ impl StaticTables {
             ("pg_init_privs", s.pg_init_privs.clone()),
             ("pg_largeobject", s.pg_largeobject.clone()),
             ("pg_largeobject_metadata", s.pg_largeobject_metadata.clone()),
-            ("pg_partitioned_table", s.pg_partitioned_table.clone()),
-            ("pg_policy", s.pg_policy.clone()),
             ("pg_publication", s.pg_publication.clone()),
             (
                 "pg_publication_namespace",
                 s.pg_publication_namespace.clone(),
             ),
-            ("pg_publication_rel", s.pg_publication_rel.clone()),
             ("pg_replication_origin", s.pg_replication_origin.clone()),
             ("pg_rewrite", s.pg_rewrite.clone()),
             ("pg_seclabel", s.pg_seclabel.clone()),
             ("pg_sequence", s.pg_sequence.clone()),
             ("pg_shseclabel", s.pg_shseclabel.clone()),
-            ("pg_statistic_ext", s.pg_statistic_ext.clone()),
             ("pg_statistic_ext_data", s.pg_statistic_ext_data.clone()),
             ("pg_subscription", s.pg_subscription.clone()),
             ("pg_subscription_rel", s.pg_subscription_rel.clone()),
             ("pg_tablespace", s.pg_tablespace.clone()),
-            ("pg_trigger", s.pg_trigger.clone()),
             ("pg_user_mapping", s.pg_user_mapping.clone()),
             ("pg_auth_members", s.pg_auth_members.clone()),
             ("pg_statistic", s.pg_statistic.clone()),
@@ -222,6 +226,13 @@ fn own_table_schemas() -> Vec<SystemRelation> {
         ("pg_database".into(), schema(dynamic::PG_DATABASE)),
         ("pg_shdescription".into(), schema(dynamic::PG_SHDESCRIPTION)),
     ]
+    .into_iter()
+    .chain(
+        empty::TABLES
+            .iter()
+            .map(|(name, cols)| (name.to_string(), schema(cols))),
+    )
+    .collect()
 }
 
 /// `typlen`, `typbyval`, `typalign`, `typstorage` of every built-in type.
@@ -393,6 +404,11 @@ async fn version_catalog(
         ("pg_database", dynamic::pg_database()?),
         ("pg_shdescription", dynamic::pg_shdescription()),
     ];
+    let built = built.into_iter().chain(
+        empty::TABLES
+            .iter()
+            .map(|(name, cols)| (*name, table::Rows::new(cols))),
+    );
     let mut tables = HashMap::new();
     for (name, rows) in built {
         tables.insert(name, rows.table()?);
@@ -468,6 +484,7 @@ pub fn register_functions(
         *state_ref.write() = with_types;
     }
     generate_series_arg_coercion::CoerceIntArgsToBigInt::widen(ctx);
+    array_literals::install(ctx);
 }
 
 /// `pg_encoding_to_char(6)` is `UTF8`, the one encoding Lyceum speaks.
@@ -553,6 +570,7 @@ impl SchemaProvider for PgCatalogSchema {
     fn table_exist(&self, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
         OWN_TABLES.contains(&name.as_str())
+            || empty::TABLES.iter().any(|(n, _)| *n == name)
             || self
                 .statics
                 .catalog_relations

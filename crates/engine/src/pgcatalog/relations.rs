@@ -448,8 +448,18 @@ fn sorted(model: &Model) -> Vec<&Relation> {
 
 pub fn pg_class(model: &Model) -> Rows {
     let mut rows = Rows::new(PG_CLASS);
+    // PostgreSQL keeps foreign keys with (internal) triggers on both tables, and tools
+    // look for foreign keys only where `relhastriggers` says so.
+    let referenced: std::collections::HashSet<i32> = model
+        .relations
+        .values()
+        .flat_map(|r| r.constraints.iter())
+        .filter_map(|c| c.references.as_ref().map(|(table, _, _)| *table))
+        .collect();
     for r in sorted(model) {
         let has_index = r.constraints.iter().any(|c| c.kind == 'p');
+        let has_triggers =
+            r.constraints.iter().any(|c| c.kind == 'f') || referenced.contains(&r.oid);
         rows.push(vec![
             V::oid(r.oid),
             V::text(&r.name),
@@ -471,7 +481,7 @@ pub fn pg_class(model: &Model) -> Rows {
             V::i16(r.columns.len() as i16),
             V::i16(0),
             V::bool(r.kind == 'v'),
-            V::bool(false),
+            V::bool(has_triggers),
             V::bool(false),
             V::bool(false),
             V::bool(false),

@@ -11,15 +11,16 @@
 //!   projection names. Its rule that replaces correlated subqueries with NULL is not
 //!   used: it changes answers.
 
-use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    DataType as SqlType, Expr, Ident, Query, Select, SelectItem, SetExpr, Statement, VisitMut,
-    VisitorMut,
+    DataType as SqlType, Expr, FunctionArguments, Ident, LimitClause, ObjectNamePart, OrderByKind,
+    Query, Select, SelectItem, SetExpr, Statement, TableFactor, Value, VisitMut, VisitorMut,
 };
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
 use datafusion_pg_catalog::sql::rules::{
     AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
     FixArrayLiteral, PrependUnqualifiedPgTableName, ResolveUnqualifiedIdentifier,
@@ -32,6 +33,10 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
     RULES.get_or_init(|| {
         vec![
             Arc::new(PostgresColumnNames),
+            Arc::new(SetReturningFunctions),
+            Arc::new(RegTypeOutput),
+            Arc::new(EmptyCatalogScans),
+            Arc::new(SubqueryForms),
             Arc::new(AliasDuplicatedProjectionRewrite),
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
@@ -60,6 +65,650 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
     }
 }
 
+/// Calls `f` on every `SELECT` of a query body (each branch of a set operation).
+fn for_each_select(body: &mut SetExpr, f: &mut dyn FnMut(&mut Select)) {
+    match body {
+        SetExpr::Select(select) => f(select),
+        SetExpr::SetOperation { left, right, .. } => {
+            for_each_select(left, f);
+            for_each_select(right, f);
+        }
+        _ => {}
+    }
+}
+
+/// Set-returning catalog functions in a select list: DataFusion's one set-returning form
+/// there is `unnest(list)`, so `f(x)` becomes `unnest(lyceum_f(x))`, where `lyceum_f`
+/// returns the set as a list.
+#[derive(Debug)]
+pub struct SetReturningFunctions;
+
+/// `(PostgreSQL name, Lyceum's list-returning function)`.
+const SET_RETURNING: &[(&str, &str)] = &[("pg_partition_ancestors", "lyceum_partition_ancestors")];
+
+impl SqlStatementRewriteRule for SetReturningFunctions {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+                for_each_select(query.body.as_mut(), &mut |select| {
+                    for item in &mut select.projection {
+                        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } =
+                            item
+                            && let Expr::Function(f) = e
+                            && let Some(last) = f.name.0.last().and_then(ObjectNamePart::as_ident)
+                            && let Some((_, list_fn)) = SET_RETURNING
+                                .iter()
+                                .find(|(name, _)| last.value.eq_ignore_ascii_case(name))
+                        {
+                            let args = f.args.to_string();
+                            if let Some(new) = parse_expr(&format!("unnest({list_fn}{args})")) {
+                                *e = new;
+                            }
+                        }
+                    }
+                });
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// `oid_column::regclass` is PostgreSQL's way to print a relation's name: where such a
+/// cast is what a select list or `ORDER BY` shows (or is cast on to text), it becomes the
+/// name (`lyceum_regclass_out`, and the same for `regtype`, `regnamespace`, `regrole`).
+/// Elsewhere (`WHERE c.oid = x::regclass`) the OID stays a number; casts of name literals
+/// (`'t'::regclass`) are looked up by `RewriteRegCastToSubquery`.
+#[derive(Debug)]
+pub struct RegTypeOutput;
+
+impl SqlStatementRewriteRule for RegTypeOutput {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        let _ = s.visit(&mut RegOutputVisitor);
+        s
+    }
+}
+
+struct RegOutputVisitor;
+
+fn reg_kind(data_type: &SqlType) -> Option<&'static str> {
+    let text = data_type.to_string().to_lowercase();
+    match text.strip_prefix("pg_catalog.").unwrap_or(&text) {
+        "regclass" => Some("regclass"),
+        "regtype" => Some("regtype"),
+        "regnamespace" => Some("regnamespace"),
+        "regrole" => Some("regrole"),
+        _ => None,
+    }
+}
+
+fn is_text_type(data_type: &SqlType) -> bool {
+    let text = data_type.to_string().to_lowercase();
+    matches!(
+        text.strip_prefix("pg_catalog.").unwrap_or(&text),
+        "text" | "varchar" | "name" | "character varying"
+    )
+}
+
+/// The name expression for `operand::kind`, unless the operand is a literal (a name to
+/// look up, not an OID to print).
+fn reg_output(operand: &Expr, kind: &str) -> Option<Expr> {
+    if matches!(operand, Expr::Value(_)) {
+        return None;
+    }
+    match kind {
+        "regtype" => parse_expr(&format!("format_type({operand}, NULL)")),
+        other => parse_expr(&format!("lyceum_{other}_out({operand})")),
+    }
+}
+
+fn shown_reg_cast(expr: &Expr) -> Option<Expr> {
+    match expr {
+        Expr::Cast {
+            expr: operand,
+            data_type,
+            ..
+        } => reg_output(operand, reg_kind(data_type)?),
+        Expr::Nested(inner) => shown_reg_cast(inner),
+        _ => None,
+    }
+}
+
+impl VisitorMut for RegOutputVisitor {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Self::Break> {
+        for_each_select(query.body.as_mut(), &mut |select| {
+            for item in &mut select.projection {
+                match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        if let Some(name) = shown_reg_cast(e) {
+                            *e = name;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        if let Some(order) = &mut query.order_by
+            && let OrderByKind::Expressions(exprs) = &mut order.kind
+        {
+            for o in exprs {
+                if let Some(name) = shown_reg_cast(&o.expr) {
+                    o.expr = name;
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
+        // `x::regclass::text` anywhere is the name.
+        if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
+            && is_text_type(data_type)
+            && let Some(name) = shown_reg_cast(inner)
+        {
+            *expr = name;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Catalog tables that Lyceum always shows empty (it has no policies, triggers,
+/// inheritance, publications, sequences, foreign tables, extended statistics, defaults).
+const ALWAYS_EMPTY: &[&str] = &[
+    "pg_policy",
+    "pg_trigger",
+    "pg_inherits",
+    "pg_publication",
+    "pg_publication_rel",
+    "pg_publication_namespace",
+    "pg_statistic_ext",
+    "pg_statistic_ext_data",
+    "pg_partitioned_table",
+    "pg_sequence",
+    "pg_foreign_table",
+    "pg_foreign_server",
+    "pg_foreign_data_wrapper",
+    "pg_event_trigger",
+    "pg_subscription",
+    "pg_subscription_rel",
+    "pg_attrdef",
+    "pg_largeobject",
+    "pg_user_mapping",
+];
+
+/// A `SELECT` without aggregation over a join that must be empty (an always-empty catalog
+/// table in an inner join, or as the left side of a left join) returns no rows whatever
+/// its select list computes; subqueries there that DataFusion cannot plan (correlated on
+/// non-equality conditions, as psql's `\d` policy query is) are replaced by NULL. The
+/// answer, no rows, is PostgreSQL's.
+#[derive(Debug)]
+pub struct EmptyCatalogScans;
+
+impl SqlStatementRewriteRule for EmptyCatalogScans {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        let _ = s.visit(&mut EmptyScanVisitor);
+        s
+    }
+}
+
+struct EmptyScanVisitor;
+
+fn is_always_empty(factor: &TableFactor) -> bool {
+    let TableFactor::Table { name, args: None, .. } = factor else {
+        return false;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(ObjectNamePart::as_ident)
+        .map(|i| i.value.to_ascii_lowercase())
+        .collect();
+    match parts.as_slice() {
+        [schema, table] if schema == "pg_catalog" => ALWAYS_EMPTY.contains(&table.as_str()),
+        [table] => ALWAYS_EMPTY.contains(&table.as_str()),
+        _ => false,
+    }
+}
+
+fn joins_to_nothing(select: &Select) -> bool {
+    use datafusion::sql::sqlparser::ast::JoinOperator;
+    select.from.iter().any(|t| {
+        if is_always_empty(&t.relation)
+            && t.joins.iter().all(|j| {
+                matches!(
+                    j.join_operator,
+                    JoinOperator::Join(_)
+                        | JoinOperator::Inner(_)
+                        | JoinOperator::Left(_)
+                        | JoinOperator::LeftOuter(_)
+                        | JoinOperator::CrossJoin(_)
+                )
+            })
+        {
+            return true;
+        }
+        t.joins.iter().any(|j| {
+            is_always_empty(&j.relation)
+                && matches!(
+                    j.join_operator,
+                    JoinOperator::Join(_) | JoinOperator::Inner(_) | JoinOperator::CrossJoin(_)
+                )
+        })
+    })
+}
+
+impl VisitorMut for EmptyScanVisitor {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Self::Break> {
+        for_each_select(query.body.as_mut(), &mut empty_scans_in);
+        ControlFlow::Continue(())
+    }
+}
+
+/// Applies [`EmptyCatalogScans`] to one `SELECT`.
+fn empty_scans_in(select: &mut Select) {
+    let aggregated = select.projection.iter().any(|item| match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => is_aggregate(e),
+        _ => false,
+    });
+    let grouped = !matches!(&select.group_by,
+        datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    if aggregated || grouped || !joins_to_nothing(select) {
+        return;
+    }
+    struct NullSubqueries;
+    impl VisitorMut for NullSubqueries {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            let is_subquery = match e {
+                Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => true,
+                Expr::Function(f) => matches!(f.args, FunctionArguments::Subquery(_)),
+                _ => false,
+            };
+            if is_subquery {
+                *e = Expr::Value(Value::Null.with_empty_span());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    for item in &mut select.projection {
+        let _ = item.visit(&mut NullSubqueries);
+    }
+}
+
+/// PostgreSQL subquery forms DataFusion cannot plan, in forms it can that give the same
+/// answers:
+///
+/// - `ARRAY(SELECT x FROM ... [ORDER BY ...])` becomes
+///   `coalesce((SELECT array_agg(x [ORDER BY ...]) FROM ...), make_array())` (an empty
+///   array, not NULL, when no row matches, as in PostgreSQL);
+/// - a scalar subquery over catalog relations only (`pg_catalog.*`,
+///   `information_schema.*`) that selects one value without aggregating, the way tools
+///   look up one catalog row by key, becomes `first_value(x [ORDER BY ...])` of the same
+///   rows: DataFusion decorrelates only aggregated subqueries. With `LIMIT 1` this is
+///   exactly PostgreSQL's answer; without, the lookup is by key and finds at most one row.
+///
+/// Anything else is left for DataFusion to plan or to refuse with an error.
+#[derive(Debug)]
+pub struct SubqueryForms;
+
+impl SqlStatementRewriteRule for SubqueryForms {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        let _ = s.visit(&mut SubqueryVisitor);
+        s
+    }
+}
+
+struct SubqueryVisitor;
+
+impl VisitorMut for SubqueryVisitor {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
+        let replacement = match expr {
+            Expr::Function(f)
+                if f.name.0.len() == 1
+                    && f.name.0[0]
+                        .as_ident()
+                        .is_some_and(|i| i.value.eq_ignore_ascii_case("array")) =>
+            {
+                match &f.args {
+                    FunctionArguments::Subquery(q) => array_subquery(q),
+                    _ => None,
+                }
+            }
+            Expr::Subquery(q) => catalog_lookup(q),
+            _ => None,
+        };
+        if let Some(new) = replacement {
+            *expr = new;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn parse_expr(sql: &str) -> Option<Expr> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .ok()?
+        .parse_expr()
+        .ok()
+}
+
+/// The one select item and the parts of a query that is one plain `SELECT` (no grouping,
+/// `DISTINCT`, set operation or `WITH`).
+fn single_value_select(q: &Query) -> Option<(&Select, &Expr)> {
+    if q.with.is_some() || q.fetch.is_some() {
+        return None;
+    }
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return None;
+    };
+    let grouped = match &select.group_by {
+        datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, m) => {
+            !e.is_empty() || !m.is_empty()
+        }
+        datafusion::sql::sqlparser::ast::GroupByExpr::All(_) => true,
+    };
+    if grouped || select.having.is_some() || select.distinct.is_some() {
+        return None;
+    }
+    let [item] = select.projection.as_slice() else {
+        return None;
+    };
+    let value = match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return None,
+    };
+    Some((select, value))
+}
+
+/// ` ORDER BY a, b DESC` of a query whose one select item is `value`, or nothing; a
+/// positional `ORDER BY 1` names that item.
+fn order_by_text(q: &Query, value: &Expr) -> Option<String> {
+    match &q.order_by {
+        None => Some(String::new()),
+        Some(o) => match &o.kind {
+            OrderByKind::Expressions(exprs) if !exprs.is_empty() => {
+                let mut parts = Vec::new();
+                for e in exprs {
+                    let mut e = e.clone();
+                    if let Expr::Value(v) = &e.expr
+                        && let Value::Number(n, _) = &v.value
+                    {
+                        if n != "1" {
+                            return None;
+                        }
+                        e.expr = value.clone();
+                    }
+                    parts.push(e.to_string());
+                }
+                Some(format!(" ORDER BY {}", parts.join(", ")))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// Rebuilds `q` with `aggregate(value ORDER BY ...)` as its one item, and without its
+/// `ORDER BY` and `LIMIT`.
+fn aggregated(q: &Query, aggregate: &str) -> Option<Query> {
+    let (_, value) = single_value_select(q)?;
+    let order = order_by_text(q, value)?;
+    let agg = parse_expr(&format!("{aggregate}({value}{order})"))?;
+    let mut q = q.clone();
+    q.order_by = None;
+    q.limit_clause = None;
+    if let SetExpr::Select(select) = q.body.as_mut() {
+        select.projection = vec![SelectItem::UnnamedExpr(agg)];
+    }
+    Some(q)
+}
+
+fn array_subquery(q: &Query) -> Option<Expr> {
+    if q.limit_clause.is_some() {
+        return None;
+    }
+    let q = aggregated(q, "array_agg")?;
+    parse_expr(&format!("coalesce(({q}), make_array())"))
+}
+
+const AGGREGATES: &[&str] = &[
+    "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or",
+    "every", "first_value", "last_value", "json_agg", "jsonb_agg", "any_value", "bit_and",
+    "bit_or", "bit_xor", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop",
+    "var_samp", "median", "mode", "percentile_cont", "percentile_disc", "approx_distinct",
+    "approx_median", "corr", "covar_pop", "covar_samp", "regr_slope", "nth_value",
+];
+
+fn is_aggregate(expr: &Expr) -> bool {
+    match expr {
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| AGGREGATES.contains(&i.value.to_ascii_lowercase().as_str())),
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_aggregate(e),
+        _ => false,
+    }
+}
+
+fn is_catalog_relation(factor: &TableFactor) -> bool {
+    let TableFactor::Table { name, args: None, .. } = factor else {
+        return false;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(ObjectNamePart::as_ident)
+        .map(|i| i.value.to_ascii_lowercase())
+        .collect();
+    match parts.as_slice() {
+        [schema, _] => schema == "pg_catalog" || schema == "information_schema",
+        [table] => table.starts_with("pg_"),
+        _ => false,
+    }
+}
+
+fn catalog_lookup(q: &Query) -> Option<Expr> {
+    let (select, value) = single_value_select(q)?;
+    if is_aggregate(value) || select.from.is_empty() {
+        return None;
+    }
+    let only_catalog = select.from.iter().all(|t| {
+        is_catalog_relation(&t.relation) && t.joins.iter().all(|j| is_catalog_relation(&j.relation))
+    });
+    if !only_catalog {
+        return None;
+    }
+    match &q.limit_clause {
+        None => {}
+        Some(LimitClause::LimitOffset {
+            limit: Some(Expr::Value(v)),
+            offset: None,
+            limit_by,
+        }) if limit_by.is_empty() && matches!(&v.value, Value::Number(n, _) if n == "1") => {}
+        Some(_) => return None,
+    }
+    let mut q = aggregated(q, "first_value")?;
+    let mut guard = None;
+    if let SetExpr::Select(select) = q.body.as_mut() {
+        substitute_correlated(select);
+        guard = take_outer_only(select);
+    }
+    let lookup = Expr::Subquery(Box::new(q));
+    Some(match guard {
+        // `(SELECT .. WHERE inner AND outer_only)` is NULL unless `outer_only` holds.
+        Some(condition) => parse_expr(&format!("CASE WHEN {condition} THEN {lookup} END"))?,
+        None => lookup,
+    })
+}
+
+/// Removes the conditions that read only outer columns from the subquery's `WHERE` and
+/// returns them (DataFusion cannot decorrelate them).
+fn take_outer_only(select: &mut Select) -> Option<Expr> {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, Visit, Visitor};
+    let selection = select.selection.take()?;
+    let inner = relation_names(select);
+    struct Columns<'a> {
+        inner: &'a [String],
+        outer: usize,
+        other: usize,
+    }
+    impl Visitor for Columns<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::CompoundIdentifier(_) if is_outer(e, self.inner) => self.outer += 1,
+                Expr::CompoundIdentifier(_) | Expr::Identifier(_) | Expr::Subquery(_) => {
+                    self.other += 1
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut parts = Vec::new();
+    conjuncts(selection, &mut parts);
+    let (outer_only, rest): (Vec<Expr>, Vec<Expr>) = parts.into_iter().partition(|p| {
+        let mut c = Columns {
+            inner: &inner,
+            outer: 0,
+            other: 0,
+        };
+        let _ = p.visit(&mut c);
+        c.outer > 0 && c.other == 0
+    });
+    let and = |a: Expr, b: Expr| Expr::BinaryOp {
+        left: Box::new(a),
+        op: BinaryOperator::And,
+        right: Box::new(b),
+    };
+    select.selection = rest.into_iter().reduce(and);
+    outer_only.into_iter().reduce(and).map(|e| Expr::Nested(Box::new(e)))
+}
+
+/// The aliases (or names) the relations of a `FROM` clause are known by.
+fn relation_names(select: &Select) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut add = |factor: &TableFactor| {
+        if let TableFactor::Table { name, alias, .. } = factor {
+            match alias {
+                Some(a) => names.push(a.name.value.to_ascii_lowercase()),
+                None => {
+                    if let Some(last) = name.0.last().and_then(ObjectNamePart::as_ident) {
+                        names.push(last.value.to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+    };
+    for t in &select.from {
+        add(&t.relation);
+        for j in &t.joins {
+            add(&j.relation);
+        }
+    }
+    names
+}
+
+/// `q.c` names a column of an outer query when `q` is none of this `FROM`'s relations.
+fn is_outer(expr: &Expr, inner: &[String]) -> bool {
+    matches!(expr, Expr::CompoundIdentifier(ids)
+        if ids.len() == 2 && !inner.contains(&ids[0].value.to_ascii_lowercase()))
+}
+
+fn is_inner(expr: &Expr, inner: &[String]) -> bool {
+    matches!(expr, Expr::CompoundIdentifier(ids)
+        if ids.len() == 2 && inner.contains(&ids[0].value.to_ascii_lowercase()))
+}
+
+fn conjuncts(expr: Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: datafusion::sql::sqlparser::ast::BinaryOperator::And,
+            right,
+        } => {
+            conjuncts(*left, out);
+            conjuncts(*right, out);
+        }
+        Expr::Nested(inner) if matches!(*inner, Expr::BinaryOp { .. }) => conjuncts(*inner, out),
+        other => out.push(other),
+    }
+}
+
+/// DataFusion decorrelates equalities between an outer and an inner column, not other
+/// predicates on outer columns. Where the `WHERE` clause equates an outer column with an
+/// inner one, the other conditions can name the inner column instead: within the
+/// conjunction both are the same non-null value.
+fn substitute_correlated(select: &mut Select) {
+    use datafusion::sql::sqlparser::ast::BinaryOperator;
+    let Some(selection) = select.selection.take() else {
+        return;
+    };
+    let inner = relation_names(select);
+    let mut parts = Vec::new();
+    conjuncts(selection, &mut parts);
+    let mut pairs: Vec<(Expr, Expr)> = Vec::new();
+    for p in &parts {
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = p
+        {
+            if is_outer(left, &inner) && is_inner(right, &inner) {
+                pairs.push((left.as_ref().clone(), right.as_ref().clone()));
+            } else if is_outer(right, &inner) && is_inner(left, &inner) {
+                pairs.push((right.as_ref().clone(), left.as_ref().clone()));
+            }
+        }
+    }
+    let is_pair = |p: &Expr| {
+        pairs.iter().any(|(outer, inner)| {
+            matches!(p, Expr::BinaryOp { left, op: BinaryOperator::Eq, right }
+                if (left.as_ref() == outer && right.as_ref() == inner)
+                    || (left.as_ref() == inner && right.as_ref() == outer))
+        })
+    };
+    struct Replace<'a>(&'a [(Expr, Expr)]);
+    impl VisitorMut for Replace<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if let Some((_, inner)) = self.0.iter().find(|(outer, _)| outer == e) {
+                *e = inner.clone();
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let rebuilt = parts
+        .into_iter()
+        .map(|mut p| {
+            if !is_pair(&p) {
+                let _ = p.visit(&mut Replace(&pairs));
+            }
+            p
+        })
+        .reduce(|a, b| Expr::BinaryOp {
+            left: Box::new(a),
+            op: BinaryOperator::And,
+            right: Box::new(b),
+        });
+    select.selection = rebuilt;
+}
+
 /// Names unnamed select items the way PostgreSQL does, where the name is unique in its
 /// select list (DataFusion requires unique names; PostgreSQL allows duplicates, and a
 /// duplicate keeps DataFusion's name).
@@ -79,61 +728,76 @@ impl VisitorMut for NameVisitor {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Self::Break> {
-        name_set_expr(query.body.as_mut());
+        // The first branch of a UNION names the columns; every branch needs unique ones.
+        for_each_select(query.body.as_mut(), &mut name_select);
         ControlFlow::Continue(())
     }
 }
 
-fn name_set_expr(body: &mut SetExpr) {
-    match body {
-        SetExpr::Select(select) => name_select(select),
-        // Only the first branch of a UNION names the columns.
-        SetExpr::SetOperation { left, .. } => name_set_expr(left),
-        _ => {}
+/// Marks a repeated column name: DataFusion needs unique names in a select list, clients
+/// see PostgreSQL's (repeated) names, with the mark and what follows it removed.
+pub const DUPLICATE_MARK: char = '\u{E000}';
+
+/// The name a client sees for a column DataFusion knows as `name`.
+pub fn client_name(name: &str) -> &str {
+    name.split(DUPLICATE_MARK).next().unwrap_or(name)
+}
+
+/// `schema` with the names clients see.
+pub fn client_schema(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
+    if !schema.fields().iter().any(|f| f.name().contains(DUPLICATE_MARK)) {
+        return Arc::new(schema.clone());
     }
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_name(client_name(f.name())))
+        .collect();
+    Arc::new(arrow::datatypes::Schema::new_with_metadata(
+        fields,
+        schema.metadata().clone(),
+    ))
 }
 
 fn name_select(select: &mut Select) {
-    let existing: Vec<Option<String>> = select
+    let names: Vec<Option<String>> = select
         .projection
         .iter()
         .map(|item| match item {
-            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
-            SelectItem::UnnamedExpr(Expr::Identifier(id)) => Some(id.value.to_lowercase()),
-            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(ids)) => {
-                ids.last().map(|id| id.value.to_lowercase())
+            SelectItem::ExprWithAlias { alias, .. } => Some(if alias.quote_style.is_some() {
+                alias.value.clone()
+            } else {
+                alias.value.to_lowercase()
+            }),
+            SelectItem::UnnamedExpr(expr) => postgres_name(expr),
+            _ => None,
+        })
+        .collect();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (item, name) in select.projection.iter_mut().zip(names) {
+        let Some(name) = name else {
+            continue;
+        };
+        let count = seen.entry(name.clone()).or_default();
+        let index = *count;
+        *count += 1;
+        let target = if index == 0 {
+            name
+        } else {
+            format!("{name}{DUPLICATE_MARK}{index}")
+        };
+        match item {
+            SelectItem::UnnamedExpr(expr) if is_column(expr) && index == 0 => {}
+            SelectItem::UnnamedExpr(expr) => {
+                *item = SelectItem::ExprWithAlias {
+                    expr: expr.clone(),
+                    alias: Ident::with_quote('"', target),
+                };
             }
-            _ => None,
-        })
-        .collect();
-    let proposed: Vec<Option<String>> = select
-        .projection
-        .iter()
-        .map(|item| match item {
-            SelectItem::UnnamedExpr(expr) if !is_column(expr) => postgres_name(expr),
-            _ => None,
-        })
-        .collect();
-    let mut taken: HashSet<String> = existing.iter().flatten().cloned().collect();
-    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for name in proposed.iter().flatten() {
-        *counts.entry(name.as_str()).or_default() += 1;
-    }
-    let unique: Vec<Option<String>> = proposed
-        .iter()
-        .map(|p| {
-            p.as_ref()
-                .filter(|n| counts.get(n.as_str()) == Some(&1) && !taken.contains(*n))
-                .cloned()
-        })
-        .collect();
-    for (item, name) in select.projection.iter_mut().zip(unique) {
-        if let (SelectItem::UnnamedExpr(expr), Some(name)) = (&*item, name) {
-            taken.insert(name.clone());
-            *item = SelectItem::ExprWithAlias {
-                expr: expr.clone(),
-                alias: Ident::with_quote('"', name),
-            };
+            SelectItem::ExprWithAlias { alias, .. } if index > 0 => {
+                *alias = Ident::with_quote('"', target);
+            }
+            _ => {}
         }
     }
 }
@@ -228,13 +892,86 @@ mod tests {
             rewritten("select 1, x::int, '7'::integer as seven"),
             "SELECT 1 AS \"?column?\", x::INT AS \"x\", '7'::INTEGER AS seven"
         );
-        // Duplicates keep DataFusion's names (it needs unique names).
+        // Repeated names are marked for DataFusion, which needs unique ones.
         assert_eq!(
-            rewritten("select count(*), count(y) from t"),
-            "SELECT count(*), count(y) FROM t"
+            rewritten("select count(*), count(y), null, null from t"),
+            "SELECT count(*) AS \"count\", count(y) AS \"count\u{E000}1\", \
+             NULL AS \"?column?\", NULL AS \"?column?\u{E000}1\" FROM t"
         );
+        assert_eq!(client_name("count\u{E000}1"), "count");
         assert!(rewritten("select version()").contains("AS \"version\""));
         assert!(rewritten("select a, b from t").ends_with("SELECT a, b FROM t"));
+    }
+
+    #[test]
+    fn subquery_forms_become_aggregates() {
+        let sql = rewritten(
+            "SELECT ARRAY(SELECT b.rolname FROM pg_catalog.pg_roles b WHERE b.oid = r.oid \
+             ORDER BY 1) AS memberof FROM pg_catalog.pg_roles r",
+        );
+        assert!(
+            sql.contains(
+                "coalesce((SELECT array_agg(b.rolname ORDER BY b.rolname) FROM pg_catalog.pg_roles b"
+            ),
+            "{sql}"
+        );
+        let sql = rewritten(
+            "SELECT (SELECT c.collname FROM pg_catalog.pg_collation c WHERE c.oid = a.attcollation) \
+             FROM pg_catalog.pg_attribute a",
+        );
+        assert!(sql.contains("(SELECT first_value(c.collname) FROM"), "{sql}");
+        // Other conditions on a correlated column name the inner column it equals.
+        let sql = rewritten(
+            "SELECT (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t \
+             WHERE c.oid = a.attcollation AND t.oid = a.atttypid \
+             AND a.attcollation <> t.typcollation) FROM pg_catalog.pg_attribute a",
+        );
+        assert!(
+            sql.contains("c.oid = a.attcollation AND t.oid = a.atttypid AND c.oid <> t.typcollation"),
+            "{sql}"
+        );
+        // A condition on outer columns only guards the lookup.
+        let sql = rewritten(
+            "SELECT (SELECT d.adbin FROM pg_catalog.pg_attrdef d \
+             WHERE d.adrelid = a.attrelid AND a.atthasdef) FROM pg_catalog.pg_attribute a",
+        );
+        assert!(
+            sql.contains("CASE WHEN (a.atthasdef) THEN (SELECT first_value(d.adbin)"),
+            "{sql}"
+        );
+        // Not over catalog relations, or already aggregated: left alone.
+        let sql = rewritten("SELECT (SELECT x FROM t WHERE t.a = u.a) FROM u");
+        assert!(!sql.contains("first_value"), "{sql}");
+        let sql = rewritten("SELECT (SELECT max(x) FROM pg_class) FROM u");
+        assert!(!sql.contains("first_value"), "{sql}");
+    }
+
+    #[test]
+    fn scans_of_always_empty_catalog_tables_drop_their_subqueries() {
+        let sql = rewritten(
+            "SELECT pol.polname, array(select rolname from pg_catalog.pg_roles \
+             where oid = any (pol.polroles)) FROM pg_catalog.pg_policy pol",
+        );
+        assert!(sql.starts_with("SELECT pol.polname, NULL"), "{sql}");
+        // Not when the scanned table has rows.
+        let sql = rewritten(
+            "SELECT array(select rolname from pg_catalog.pg_roles where oid = c.relowner) \
+             FROM pg_catalog.pg_class c",
+        );
+        assert!(sql.contains("array_agg"), "{sql}");
+    }
+
+    #[test]
+    fn reg_casts_of_oids_print_names() {
+        let sql = rewritten(
+            "SELECT c.oid::pg_catalog.regclass, c.relname FROM pg_class c \
+             WHERE c.oid = 'x'::regclass ORDER BY c.oid::regclass::text",
+        );
+        assert!(sql.starts_with("SELECT lyceum_regclass_out(c.oid) AS \"oid\""), "{sql}");
+        assert!(sql.ends_with("ORDER BY lyceum_regclass_out(c.oid)"), "{sql}");
+        assert!(!sql.contains("WHERE c.oid = lyceum"), "{sql}");
+        let sql = rewritten("SELECT t.typname FROM pg_type t WHERE t.oid = a::regtype");
+        assert!(!sql.contains("format_type"), "{sql}");
     }
 
     #[test]

@@ -205,7 +205,9 @@ fn new_context(
 
 /// What one statement produced.
 pub enum QueryOutput {
-    /// Rows, streamed batch by batch.
+    /// Rows, streamed batch by batch. `schema` has the names clients see (a name repeated
+    /// in the select list is unique in the stream's own schema; see
+    /// [`pgcatalog::rewrite::client_name`]).
     Rows {
         schema: SchemaRef,
         stream: SendableRecordBatchStream,
@@ -728,7 +730,7 @@ impl Session {
             _ => {}
         }
         let df = self.ctx.execute_logical_plan(plan).await?;
-        let schema = SchemaRef::from(df.schema().as_arrow().clone());
+        let schema = pgcatalog::rewrite::client_schema(df.schema().as_arrow());
         let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
         Ok(QueryOutput::Rows {
             schema,
