@@ -297,3 +297,101 @@ pub fn pg_shdescription() -> Rows {
     ]);
     rows
 }
+
+pub const PG_STAT_ACTIVITY: &[Col] = &[
+    ("datid", Kind::Oid, true),
+    ("datname", Kind::Name, true),
+    ("pid", Kind::I32, false),
+    ("leader_pid", Kind::I32, true),
+    ("usesysid", Kind::Oid, true),
+    ("usename", Kind::Name, true),
+    ("application_name", Kind::Text, true),
+    ("client_addr", Kind::Text, true),
+    ("client_hostname", Kind::Text, true),
+    ("client_port", Kind::I32, true),
+    ("backend_start", Kind::TimestampTz, true),
+    ("xact_start", Kind::TimestampTz, true),
+    ("query_start", Kind::TimestampTz, true),
+    ("state_change", Kind::TimestampTz, true),
+    ("wait_event_type", Kind::Text, true),
+    ("wait_event", Kind::Text, true),
+    ("state", Kind::Text, true),
+    ("backend_xid", Kind::Text, true),
+    ("backend_xmin", Kind::Text, true),
+    ("query_id", Kind::I64, true),
+    ("query", Kind::Text, true),
+    ("backend_type", Kind::Text, true),
+];
+
+/// `pg_stat_activity`: one row per open session of this server.
+pub fn pg_stat_activity(
+    registry: &Arc<crate::session::Registry>,
+) -> Arc<dyn datafusion::datasource::TableProvider> {
+    let registry = registry.clone();
+    Arc::new(LazyTable::new(super::table::schema(PG_STAT_ACTIVITY), move || {
+        let sessions = registry.sessions();
+        async move {
+            let mut rows = Rows::new(PG_STAT_ACTIVITY);
+            for s in sessions {
+                let activity = s.activity();
+                let application = s.settings().get("application_name").unwrap_or_default();
+                let client = s.client();
+                let (addr, port) = match client.as_deref().and_then(|c| c.rsplit_once(':')) {
+                    Some((a, p)) => (Some(a.trim_matches(['[', ']']).to_string()), p.parse().ok()),
+                    None => (None, None),
+                };
+                rows.push(vec![
+                    V::oid(oids::DATABASE_OID),
+                    V::text(CATALOG),
+                    V::i32(s.pid),
+                    V::I32(None),
+                    V::oid(oids::role(&s.identity.name)),
+                    V::text(&s.identity.name),
+                    V::text(application),
+                    V::Text(addr),
+                    V::Text(None),
+                    V::I32(port),
+                    V::Timestamp(Some(s.started_at)),
+                    V::Timestamp(None),
+                    V::Timestamp(activity.query_start),
+                    V::Timestamp(activity.query_start),
+                    V::Text(None),
+                    V::Text(None),
+                    V::text(activity.state),
+                    V::Text(None),
+                    V::Text(None),
+                    V::I64(None),
+                    V::text(activity.query),
+                    V::text("client backend"),
+                ]);
+            }
+            rows.batch()
+        }
+        .boxed()
+    }))
+}
+
+pub const PG_STAT_GSSAPI: &[Col] = &[
+    ("pid", Kind::I32, false),
+    ("gss_authenticated", Kind::Bool, false),
+    ("principal", Kind::Text, true),
+    ("encrypted", Kind::Bool, false),
+];
+
+/// `pg_stat_gssapi`: no session uses GSSAPI.
+pub fn pg_stat_gssapi(
+    registry: &Arc<crate::session::Registry>,
+) -> Arc<dyn datafusion::datasource::TableProvider> {
+    let registry = registry.clone();
+    Arc::new(LazyTable::new(super::table::schema(PG_STAT_GSSAPI), move || {
+        let sessions = registry.sessions();
+        async move {
+            let mut rows = Rows::new(PG_STAT_GSSAPI);
+            for s in sessions {
+                rows.push(vec![V::i32(s.pid), V::bool(false), V::Text(None), V::bool(false)]);
+            }
+            rows.batch()
+        }
+        .boxed()
+    }))
+}

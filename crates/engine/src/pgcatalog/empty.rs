@@ -69,6 +69,30 @@ pub const PG_PARTITIONED_TABLE: &[Col] = &[
     ("partexprs", Kind::Text, true),
 ];
 
+/// Lyceum has no extensions (not even PL/pgSQL: it runs no procedural code).
+pub const PG_EXTENSION: &[Col] = &[
+    ("oid", Kind::Oid, false),
+    ("extname", Kind::Name, false),
+    ("extowner", Kind::Oid, false),
+    ("extnamespace", Kind::Oid, false),
+    ("extrelocatable", Kind::Bool, false),
+    ("extversion", Kind::Text, false),
+    ("extconfig", Kind::OidList, true),
+    ("extcondition", Kind::TextList, true),
+];
+
+/// Security labels (the view over `pg_seclabel`): none.
+pub const PG_SECLABELS: &[Col] = &[
+    ("objoid", Kind::Oid, false),
+    ("classoid", Kind::Oid, false),
+    ("objsubid", Kind::I32, false),
+    ("objtype", Kind::Text, false),
+    ("objnamespace", Kind::Oid, false),
+    ("objname", Kind::Text, false),
+    ("provider", Kind::Text, false),
+    ("label", Kind::Text, false),
+];
+
 /// Every table of this module, by name.
 pub const TABLES: &[(&str, &[Col])] = &[
     ("pg_policy", PG_POLICY),
@@ -76,4 +100,6 @@ pub const TABLES: &[(&str, &[Col])] = &[
     ("pg_trigger", PG_TRIGGER),
     ("pg_publication_rel", PG_PUBLICATION_REL),
     ("pg_partitioned_table", PG_PARTITIONED_TABLE),
+    ("pg_extension", PG_EXTENSION),
+    ("pg_seclabels", PG_SECLABELS),
 ];

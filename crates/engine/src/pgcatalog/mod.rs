@@ -21,10 +21,12 @@ pub mod array_literals;
 pub mod dynamic;
 pub mod empty;
 pub mod functions;
+pub mod information_schema;
 pub mod oids;
 pub mod relations;
 pub mod rewrite;
 pub mod table;
+pub mod types;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,7 +37,7 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::error::Result as DfResult;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::{ArrowTable, PgCatalogStaticTables};
 use lyceum_catalog::PrincipalStore;
 
@@ -50,7 +52,7 @@ use relations::{SystemRelation, TypeInfo, WarehouseTable};
 /// Catalog content shared by every session of a process.
 pub struct StaticTables {
     /// PostgreSQL's built-in catalog tables, by name.
-    builtin: HashMap<&'static str, Arc<ArrowTable>>,
+    builtin: HashMap<&'static str, BuiltinTable>,
     /// Storage facts of every built-in type, by OID.
     types: HashMap<i32, TypeInfo>,
     /// Descriptions of built-in objects: `(objoid, classoid, objsubid)` → text.
@@ -80,6 +82,8 @@ const OWN_TABLES: &[&str] = &[
     "pg_settings",
     "pg_database",
     "pg_shdescription",
+    "pg_stat_activity",
+    "pg_stat_gssapi",
 ];
 
 /// Built-in content that describes a PostgreSQL installation, not its built-ins: shown
@@ -114,7 +118,7 @@ fn empty_views() -> Vec<(&'static str, SchemaRef)> {
 impl StaticTables {
     pub fn load() -> Result<StaticTables> {
         let s = PgCatalogStaticTables::try_new()?;
-        let builtin: HashMap<&'static str, Arc<ArrowTable>> = HashMap::from([
+        let exported: HashMap<&'static str, Arc<ArrowTable>> = HashMap::from([
             ("pg_aggregate", s.pg_aggregate.clone()),
             ("pg_am", s.pg_am.clone()),
             ("pg_amop", s.pg_amop.clone()),
@@ -138,7 +142,6 @@ impl StaticTables {
             ("pg_depend", s.pg_depend.clone()),
             ("pg_enum", s.pg_enum.clone()),
             ("pg_event_trigger", s.pg_event_trigger.clone()),
-            ("pg_extension", s.pg_extension.clone()),
             ("pg_foreign_data_wrapper", s.pg_foreign_data_wrapper.clone()),
             ("pg_foreign_server", s.pg_foreign_server.clone()),
             ("pg_foreign_table", s.pg_foreign_table.clone()),
@@ -166,12 +169,20 @@ impl StaticTables {
             ("pg_shdepend", s.pg_shdepend.clone()),
             ("pg_db_role_setting", s.pg_db_role_setting.clone()),
         ]);
+        let proc_oids = function_oids(&s.pg_proc);
+        let mut builtin: HashMap<&'static str, BuiltinTable> = exported
+            .iter()
+            .map(|(name, t)| (*name, (t.schema(), t.data().to_vec())))
+            .collect();
+        if let Some(pg_type) = builtin.get_mut("pg_type") {
+            *pg_type = regprocs_as_oids(pg_type, REGPROC_COLUMNS_OF_PG_TYPE, &proc_oids)?;
+        }
         let types = type_infos(&s.pg_type);
         let (descriptions, builtin_descriptions) = builtin_descriptions(&s.pg_description);
 
         let mut catalog_relations: Vec<SystemRelation> = builtin
             .iter()
-            .map(|(name, t)| (name.to_string(), t.schema()))
+            .map(|(name, t)| (name.to_string(), t.0.clone()))
             .collect();
         catalog_relations.extend(empty_views().into_iter().map(|(n, s)| (n.to_string(), s)));
         catalog_relations.extend(own_table_schemas());
@@ -185,7 +196,10 @@ impl StaticTables {
             builtin_descriptions,
             keywords: s.pg_get_keywords.clone(),
             catalog_relations,
-            information_schema: information_schema_relations(),
+            information_schema: information_schema::ALL
+                .iter()
+                .map(|(name, cols)| (name.to_string(), table::schema(cols)))
+                .collect(),
             cache: Mutex::new(Vec::new()),
         })
     }
@@ -198,13 +212,97 @@ impl StaticTables {
         let batches = if EMPTIED.contains(&name) {
             vec![]
         } else {
-            table.data().to_vec()
+            table.1.clone()
         };
         Ok(Some(Arc::new(MemTable::try_new(
-            table.schema(),
+            table.0.clone(),
             vec![batches],
         )?)))
     }
+}
+
+/// A built-in table's schema and rows.
+type BuiltinTable = (SchemaRef, Vec<arrow::record_batch::RecordBatch>);
+
+/// `pg_type`'s `regproc` columns: function OIDs in PostgreSQL (joined with `pg_proc.oid` by
+/// drivers such as Npgsql), exported as function names.
+const REGPROC_COLUMNS_OF_PG_TYPE: &[&str] = &[
+    "typinput",
+    "typoutput",
+    "typreceive",
+    "typsend",
+    "typmodin",
+    "typmodout",
+    "typanalyze",
+    "typsubscript",
+];
+
+/// Function name → OID (the names these columns hold are unique in `pg_proc`).
+fn function_oids(pg_proc: &ArrowTable) -> HashMap<String, i32> {
+    let mut map = HashMap::new();
+    for batch in pg_proc.data() {
+        let (Some(oid), Some(name)) = (batch.column_by_name("oid"), batch.column_by_name("proname"))
+        else {
+            continue;
+        };
+        let (Some(oid), Some(name)) = (
+            oid.as_primitive_opt::<Int32Type>(),
+            name.as_string_opt::<i32>(),
+        ) else {
+            continue;
+        };
+        for i in 0..batch.num_rows() {
+            map.entry(name.value(i).to_string())
+                .and_modify(|o: &mut i32| *o = (*o).min(oid.value(i)))
+                .or_insert(oid.value(i));
+        }
+    }
+    map
+}
+
+/// The table with `columns` turned from function names into OIDs (`-` is 0, no function).
+fn regprocs_as_oids(
+    table: &BuiltinTable,
+    columns: &[&str],
+    oids_of: &HashMap<String, i32>,
+) -> Result<BuiltinTable> {
+    use arrow::array::{ArrayRef, Int32Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let (schema, batches) = table;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if columns.contains(&f.name().as_str()) {
+                Field::new(f.name(), DataType::Int32, false).with_metadata(HashMap::from([(
+                    arrow_pg::datatypes::PG_OID_ALIAS_KEY.to_string(),
+                    "oid".to_string(),
+                )]))
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let new_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let mut out = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+        for (i, field) in schema.fields().iter().enumerate() {
+            let column = batch.column(i);
+            if columns.contains(&field.name().as_str())
+                && let Some(names) = column.as_string_opt::<i32>()
+            {
+                let oids: Int32Array = (0..names.len())
+                    .map(|r| Some(*oids_of.get(names.value(r)).unwrap_or(&0)))
+                    .collect();
+                arrays.push(Arc::new(oids));
+            } else {
+                arrays.push(column.clone());
+            }
+        }
+        out.push(arrow::record_batch::RecordBatch::try_new(new_schema.clone(), arrays)?);
+    }
+    Ok((new_schema, out))
 }
 
 /// The schemas of the tables Lyceum computes (for `pg_class`/`pg_attribute` of
@@ -225,6 +323,8 @@ fn own_table_schemas() -> Vec<SystemRelation> {
         ("pg_settings".into(), schema(dynamic::PG_SETTINGS)),
         ("pg_database".into(), schema(dynamic::PG_DATABASE)),
         ("pg_shdescription".into(), schema(dynamic::PG_SHDESCRIPTION)),
+        ("pg_stat_activity".into(), schema(dynamic::PG_STAT_ACTIVITY)),
+        ("pg_stat_gssapi".into(), schema(dynamic::PG_STAT_GSSAPI)),
     ]
     .into_iter()
     .chain(
@@ -313,30 +413,11 @@ fn builtin_descriptions(
     (map, rows)
 }
 
-/// The views of DataFusion's `information_schema`, with their schemas.
-fn information_schema_relations() -> Vec<SystemRelation> {
-    let ctx = SessionContext::new_with_config(SessionConfig::new().with_information_schema(true));
-    let state = ctx.state();
-    let Some(schema) = state.schema_for_ref("information_schema.tables").ok() else {
-        return vec![];
-    };
-    let mut names = schema.table_names();
-    names.sort();
-    let mut out = Vec::new();
-    for name in names {
-        // The information schema's tables are built on demand and answer at once.
-        let table = futures::executor::block_on(schema.table(&name));
-        if let Ok(Some(t)) = table {
-            out.push((name, t.schema()));
-        }
-    }
-    out
-}
-
 /// The relation tables of one warehouse version.
 pub struct VersionCatalog {
     model: Arc<Model>,
     tables: HashMap<&'static str, Arc<dyn TableProvider>>,
+    information_schema: HashMap<&'static str, Arc<dyn TableProvider>>,
 }
 
 /// How many versions' relation tables stay cached.
@@ -378,6 +459,7 @@ async fn version_catalog(
                 name,
                 provider: provider.clone(),
                 rows: entry.map(|e| e.rows).unwrap_or(0),
+                bytes: snapshot.table_bytes(&format!("{schema}.{name}")),
             }
         })
         .collect();
@@ -413,9 +495,14 @@ async fn version_catalog(
     for (name, rows) in built {
         tables.insert(name, rows.table()?);
     }
+    let mut info = HashMap::new();
+    for (name, rows) in information_schema::views(&model, &namespaces) {
+        info.insert(name, rows.table()?);
+    }
     let version = Arc::new(VersionCatalog {
         model: Arc::new(model),
         tables,
+        information_schema: info,
     });
     if let Ok(mut cache) = statics.cache.lock() {
         cache.retain(|(v, _)| *v != snapshot.version());
@@ -432,6 +519,7 @@ async fn version_catalog(
 pub async fn session_catalog(
     snapshot: &Snapshot,
     info: &Arc<SessionInfo>,
+    registry: &Arc<crate::session::Registry>,
     statics: &Arc<StaticTables>,
     principals: &PrincipalStore,
     state: &CatalogState,
@@ -445,6 +533,8 @@ pub async fn session_catalog(
         tables.insert(name, table);
     }
     tables.insert("pg_settings", dynamic::pg_settings(info));
+    tables.insert("pg_stat_activity", dynamic::pg_stat_activity(registry));
+    tables.insert("pg_stat_gssapi", dynamic::pg_stat_gssapi(registry));
     let pg_catalog = Arc::new(PgCatalogSchema {
         tables,
         statics: statics.clone(),
@@ -452,6 +542,7 @@ pub async fn session_catalog(
     Ok(Arc::new(SessionCatalog {
         inner: snapshot.catalog(),
         pg_catalog,
+        information_schema: Arc::new(InformationSchema(version.information_schema.clone())),
     }))
 }
 
@@ -463,8 +554,7 @@ pub fn register_functions(
     info: &Arc<SessionInfo>,
 ) {
     use datafusion_pg_catalog::pg_catalog::{
-        array_bounds_udf, format_type, generate_series_arg_coercion, oid_type_planner,
-        quote_ident_udf,
+        array_bounds_udf, format_type, generate_series_arg_coercion, quote_ident_udf,
     };
     ctx.register_udf(format_type::create_format_type_udf());
     ctx.register_udf(quote_ident_udf::create_quote_ident_udf());
@@ -479,7 +569,7 @@ pub fn register_functions(
         let state_ref = ctx.state_ref();
         let existing = state_ref.read().clone();
         let with_types = SessionStateBuilder::new_from_existing(existing)
-            .with_type_planner(Arc::new(oid_type_planner::PgOidTypePlanner))
+            .with_type_planner(Arc::new(types::PgTypePlanner::default()))
             .build();
         *state_ref.write() = with_types;
     }
@@ -511,25 +601,48 @@ fn encoding_to_char() -> datafusion::logical_expr::ScalarUDF {
     )
 }
 
-/// A snapshot's schemas plus `pg_catalog`.
+/// A snapshot's schemas plus `pg_catalog` and `information_schema`.
 #[derive(Debug)]
 struct SessionCatalog {
     inner: Arc<dyn CatalogProvider>,
     pg_catalog: Arc<PgCatalogSchema>,
+    information_schema: Arc<InformationSchema>,
+}
+
+/// The views of `information_schema` for one version.
+#[derive(Debug)]
+struct InformationSchema(HashMap<&'static str, Arc<dyn TableProvider>>);
+
+#[async_trait]
+impl SchemaProvider for InformationSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.0.keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        Ok(self.0.get(name.to_ascii_lowercase().as_str()).cloned())
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.0.contains_key(name.to_ascii_lowercase().as_str())
+    }
 }
 
 impl CatalogProvider for SessionCatalog {
     fn schema_names(&self) -> Vec<String> {
         let mut names = self.inner.schema_names();
         names.push("pg_catalog".into());
+        names.push("information_schema".into());
         names
     }
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
-        if name == "pg_catalog" {
-            Some(self.pg_catalog.clone())
-        } else {
-            self.inner.schema(name)
+        match name {
+            "pg_catalog" => Some(self.pg_catalog.clone()),
+            "information_schema" => Some(self.information_schema.clone()),
+            _ => self.inner.schema(name),
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Relation {
     pub row_type: i32,
     pub columns: Vec<Column>,
     pub tuples: f64,
+    /// Bytes on storage (0 for indexes and catalog relations, which have no files).
+    pub bytes: u64,
     pub description: Option<String>,
     /// The primary key (`p`) and foreign keys (`f`) of a table.
     pub constraints: Vec<Constraint>,
@@ -92,6 +94,8 @@ pub struct WarehouseTable<'a> {
     pub name: &'a str,
     pub provider: Arc<dyn TableProvider>,
     pub rows: u64,
+    /// Bytes of its data files.
+    pub bytes: u64,
 }
 
 /// A relation of `pg_catalog` or `information_schema`: name and Arrow schema.
@@ -245,6 +249,7 @@ pub fn model(
                             })
                             .collect(),
                         tuples: t.rows as f64,
+                        bytes: 0,
                         description: None,
                         constraints: vec![],
                         index_of: Some((ids.table, pk, index_def.clone())),
@@ -311,33 +316,30 @@ pub fn model(
             row_type: ids.row_type,
             columns,
             tuples: t.rows as f64,
+            bytes: t.bytes,
             description: t.def.map(table_description),
             constraints,
             index_of: None,
         };
         model.relations.insert(ids.table, relation);
     }
-    let system = catalog_relations
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                oids::catalog_relation(i),
-                "pg_catalog",
-                oids::PG_CATALOG_NAMESPACE,
-                'r',
-                r,
-            )
-        })
-        .chain(information_schema.iter().enumerate().map(|(i, r)| {
-            (
-                oids::information_schema_relation(i),
-                "information_schema",
-                oids::INFORMATION_SCHEMA_NAMESPACE,
-                'v',
-                r,
-            )
-        }));
+    let mut unknown = 0;
+    let mut oid_of = |schema: &str, name: &str| {
+        let oid = oids::system_relation(schema, name, unknown);
+        if oid >= 16_000 {
+            unknown += 1;
+        }
+        oid
+    };
+    let mut system = Vec::new();
+    for r in catalog_relations {
+        let oid = oid_of("pg_catalog", &r.0);
+        system.push((oid, "pg_catalog", oids::PG_CATALOG_NAMESPACE, 'r', r));
+    }
+    for r in information_schema {
+        let oid = oid_of("information_schema", &r.0);
+        system.push((oid, "information_schema", oids::INFORMATION_SCHEMA_NAMESPACE, 'v', r));
+    }
     for (oid, schema_name, namespace, kind, (name, schema)) in system {
         model.relations.insert(
             oid,
@@ -363,6 +365,7 @@ pub fn model(
                     })
                     .collect(),
                 tuples: -1.0,
+                bytes: 0,
                 description: None,
                 constraints: vec![],
                 index_of: None,

@@ -33,6 +33,9 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
     RULES.get_or_init(|| {
         vec![
             Arc::new(PostgresColumnNames),
+            Arc::new(FromClauseFunctions),
+            Arc::new(SystemColumns),
+            Arc::new(LikeEscapes),
             Arc::new(SetReturningFunctions),
             Arc::new(RegTypeOutput),
             Arc::new(EmptyCatalogScans),
@@ -62,6 +65,250 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
             DFStatement::Statement(Box::new(s))
         }
         other => other,
+    }
+}
+
+/// Functions in `FROM` as PostgreSQL reads them: a function that returns one value (not
+/// a set) is a one-row table whose column is named after its alias
+/// (`FROM string_to_array(x, ',') s`), and a set-returning function with an alias and no
+/// column list names its one column after the alias (`FROM generate_series(1, 3) AS i`).
+#[derive(Debug)]
+pub struct FromClauseFunctions;
+
+/// Table functions DataFusion has, whose one column PostgreSQL names after the alias.
+const SET_FUNCTIONS: &[&str] = &["generate_series", "unnest", "range", "generate_subscripts"];
+
+impl SqlStatementRewriteRule for FromClauseFunctions {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+                let TableFactor::Table {
+                    name,
+                    alias,
+                    args: Some(args),
+                    ..
+                } = factor
+                else {
+                    return ControlFlow::Continue(());
+                };
+                let Some(function) = name
+                    .0
+                    .last()
+                    .and_then(ObjectNamePart::as_ident)
+                    .map(|i| i.value.to_lowercase())
+                else {
+                    return ControlFlow::Continue(());
+                };
+                if SET_FUNCTIONS.contains(&function.as_str()) {
+                    if let Some(alias) = alias
+                        && alias.columns.is_empty()
+                        && function != "generate_subscripts"
+                    {
+                        alias.columns =
+                            vec![datafusion::sql::sqlparser::ast::TableAliasColumnDef::from_name(
+                                alias.name.value.clone(),
+                            )];
+                    }
+                    return ControlFlow::Continue(());
+                }
+                if function == "pg_get_keywords" || function == "pg_show_all_settings" {
+                    return ControlFlow::Continue(());
+                }
+                // A scalar function: `(SELECT f(args) AS alias) alias`.
+                let Some(table_alias) = alias.clone() else {
+                    return ControlFlow::Continue(());
+                };
+                let column = table_alias
+                    .columns
+                    .first()
+                    .map(|c| c.name.value.clone())
+                    .unwrap_or_else(|| table_alias.name.value.clone());
+                let call = format!(
+                    "{name}({})",
+                    args.args
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let derived = format!("SELECT {call} AS \"{column}\"");
+                if let Ok(mut statements) =
+                    Parser::parse_sql(&PostgreSqlDialect {}, &derived)
+                    && let Some(Statement::Query(query)) = statements.pop()
+                {
+                    let mut alias = table_alias;
+                    alias.columns.clear();
+                    *factor = TableFactor::Derived {
+                        lateral: false,
+                        subquery: query,
+                        alias: Some(alias),
+                        sample: None,
+                    };
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// PostgreSQL's system column `tableoid` (the OID of the table a row comes from), for the
+/// catalog tables tools read it from: a constant per table.
+#[derive(Debug)]
+pub struct SystemColumns;
+
+impl SqlStatementRewriteRule for SystemColumns {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+                for_each_select(query.body.as_mut(), &mut |select| {
+                    let mut tables: Vec<(String, i32)> = Vec::new();
+                    let mut note = |factor: &TableFactor| {
+                        if let TableFactor::Table { name, alias, args: None, .. } = factor {
+                            let parts: Vec<String> = name
+                                .0
+                                .iter()
+                                .filter_map(ObjectNamePart::as_ident)
+                                .map(|i| i.value.to_lowercase())
+                                .collect();
+                            let table = match parts.as_slice() {
+                                [schema, t] if schema == "pg_catalog" => t.clone(),
+                                [t] if t.starts_with("pg_") => t.clone(),
+                                _ => return,
+                            };
+                            let oid = super::oids::system_relation("pg_catalog", &table, 0);
+                            if oid < 16_000 {
+                                let key = alias
+                                    .as_ref()
+                                    .map(|a| a.name.value.to_lowercase())
+                                    .unwrap_or(table);
+                                tables.push((key, oid));
+                            }
+                        }
+                    };
+                    for t in &select.from {
+                        note(&t.relation);
+                        for j in &t.joins {
+                            note(&j.relation);
+                        }
+                    }
+                    if tables.is_empty() {
+                        return;
+                    }
+                    struct Replace<'a>(&'a [(String, i32)]);
+                    impl VisitorMut for Replace<'_> {
+                        type Break = ();
+                        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                            if let Expr::CompoundIdentifier(ids) = e
+                                && ids.len() == 2
+                                && ids[1].value.eq_ignore_ascii_case("tableoid")
+                                && let Some((_, oid)) = self
+                                    .0
+                                    .iter()
+                                    .find(|(k, _)| *k == ids[0].value.to_lowercase())
+                            {
+                                *e = Expr::Value(
+                                    Value::Number(oid.to_string(), false).with_empty_span(),
+                                );
+                            }
+                            ControlFlow::Continue(())
+                        }
+                    }
+                    let mut replace = Replace(&tables);
+                    for item in &mut select.projection {
+                        // A bare `t.tableoid` keeps its name.
+                        if let SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(_)) = item {
+                            let before = e.clone();
+                            let _ = e.visit(&mut replace);
+                            if *e != before {
+                                *item = SelectItem::ExprWithAlias {
+                                    expr: e.clone(),
+                                    alias: Ident::new("tableoid"),
+                                };
+                            }
+                            continue;
+                        }
+                        let _ = item.visit(&mut replace);
+                    }
+                    if let Some(selection) = &mut select.selection {
+                        let _ = selection.visit(&mut replace);
+                    }
+                    for t in &mut select.from {
+                        for j in &mut t.joins {
+                            let _ = j.join_operator.visit(&mut replace);
+                        }
+                    }
+                });
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// `LIKE pattern ESCAPE 'c'` with an escape character other than backslash (DataFusion
+/// knows only backslash): the pattern rewritten with backslash escapes.
+#[derive(Debug)]
+pub struct LikeEscapes;
+
+fn backslash_escaped(pattern: &str, escape: char) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            match chars.next() {
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push(c),
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl SqlStatementRewriteRule for LikeEscapes {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if let Expr::Like {
+                    pattern,
+                    escape_char,
+                    ..
+                }
+                | Expr::ILike {
+                    pattern,
+                    escape_char,
+                    ..
+                } = e
+                    && let Some(escape) = escape_char
+                    && let Value::SingleQuotedString(c) = &escape.value
+                    && let (Some(c), 1) = (c.chars().next(), c.chars().count())
+                    && c != '\\'
+                    && let Expr::Value(v) = pattern.as_mut()
+                    && let Value::SingleQuotedString(p) = &v.value
+                {
+                    v.value = Value::SingleQuotedString(backslash_escaped(p, c));
+                    *escape_char = None;
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
     }
 }
 
@@ -387,7 +634,7 @@ impl VisitorMut for SubqueryVisitor {
                     _ => None,
                 }
             }
-            Expr::Subquery(q) => catalog_lookup(q),
+            Expr::Subquery(q) => catalog_lookup(q).or_else(|| aggregate_without_limit(q)),
             _ => None,
         };
         if let Some(new) = replacement {
@@ -491,17 +738,34 @@ const AGGREGATES: &[&str] = &[
     "approx_median", "corr", "covar_pop", "covar_samp", "regr_slope", "nth_value",
 ];
 
+/// Whether `expr` calls an aggregate (outside any subquery of its own).
 fn is_aggregate(expr: &Expr) -> bool {
-    match expr {
-        Expr::Function(f) => f
-            .name
-            .0
-            .last()
-            .and_then(|p| p.as_ident())
-            .is_some_and(|i| AGGREGATES.contains(&i.value.to_ascii_lowercase().as_str())),
-        Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_aggregate(e),
-        _ => false,
+    use datafusion::sql::sqlparser::ast::{Visit, Visitor};
+    struct Find(bool);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            // An aggregate inside a nested subquery aggregates that subquery.
+            ControlFlow::Break(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e
+                && f.over.is_none()
+                && f.name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .is_some_and(|i| AGGREGATES.contains(&i.value.to_ascii_lowercase().as_str()))
+            {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
     }
+    let mut find = Find(false);
+    let _ = expr.visit(&mut find);
+    find.0
 }
 
 fn is_catalog_relation(factor: &TableFactor) -> bool {
@@ -518,6 +782,27 @@ fn is_catalog_relation(factor: &TableFactor) -> bool {
         [schema, _] => schema == "pg_catalog" || schema == "information_schema",
         [table] => table.starts_with("pg_"),
         _ => false,
+    }
+}
+
+/// `(SELECT count(*) FROM ... LIMIT 1)`: an aggregate without `GROUP BY` is one row, so
+/// the `LIMIT 1` (which keeps DataFusion from decorrelating) changes nothing.
+fn aggregate_without_limit(q: &Query) -> Option<Expr> {
+    let (_, value) = single_value_select(q)?;
+    if !is_aggregate(value) || q.order_by.is_some() {
+        return None;
+    }
+    match &q.limit_clause {
+        Some(LimitClause::LimitOffset {
+            limit: Some(Expr::Value(v)),
+            offset: None,
+            limit_by,
+        }) if limit_by.is_empty() && matches!(&v.value, Value::Number(n, _) if n == "1") => {
+            let mut q = q.clone();
+            q.limit_clause = None;
+            Some(Expr::Subquery(Box::new(q)))
+        }
+        _ => None,
     }
 }
 
@@ -822,6 +1107,7 @@ fn postgres_name(expr: &Expr) -> Option<String> {
             _ => type_name(data_type)?,
         },
         Expr::Nested(inner) => postgres_name(inner)?,
+        Expr::CompoundFieldAccess { root, .. } => postgres_name(root)?,
         Expr::Case { .. } => "case".into(),
         Expr::Exists { .. } => "exists".into(),
         Expr::Array(_) => "array".into(),
@@ -972,6 +1258,22 @@ mod tests {
         assert!(!sql.contains("WHERE c.oid = lyceum"), "{sql}");
         let sql = rewritten("SELECT t.typname FROM pg_type t WHERE t.oid = a::regtype");
         assert!(!sql.contains("format_type"), "{sql}");
+    }
+
+    #[test]
+    fn from_clause_functions_system_columns_and_escapes() {
+        let sql = rewritten("SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s");
+        assert!(sql.contains("generate_series(1, 2) AS i (i)"), "{sql}");
+        assert!(
+            sql.contains("(SELECT string_to_array('a,b', ',') AS \"s\") s"),
+            "{sql}"
+        );
+        let sql = rewritten("SELECT cls.tableoid FROM pg_catalog.pg_class cls");
+        assert!(sql.starts_with("SELECT 1259 AS tableoid"), "{sql}");
+        let sql = rewritten("SELECT 1 FROM t WHERE n NOT LIKE 'pg!_%' ESCAPE '!'");
+        assert!(sql.ends_with("NOT LIKE 'pg\\_%'"), "{sql}");
+        let sql = rewritten("SELECT (SELECT count(1) FROM pg_catalog.pg_inherits WHERE inhrelid = c.oid LIMIT 1) FROM pg_catalog.pg_class c");
+        assert!(!sql.contains("LIMIT"), "{sql}");
     }
 
     #[test]

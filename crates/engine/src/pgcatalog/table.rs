@@ -9,7 +9,7 @@ use arrow::array::{
     ArrayRef, BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
     Int64Builder, ListBuilder, StringBuilder,
 };
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
@@ -32,6 +32,8 @@ pub enum V {
     I16List(Option<Vec<i16>>),
     I32List(Option<Vec<i32>>),
     TextList(Option<Vec<String>>),
+    /// Microseconds since the epoch, UTC.
+    Timestamp(Option<i64>),
 }
 
 impl V {
@@ -72,6 +74,8 @@ pub enum Kind {
     /// `oid[]` / `oidvector`.
     OidList,
     TextList,
+    /// `timestamptz`.
+    TimestampTz,
 }
 
 /// A column: name, kind, nullable.
@@ -90,6 +94,7 @@ fn field(col: &Col) -> Field {
         Kind::I16List => DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true))),
         Kind::OidList => DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true))),
         Kind::TextList => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+        Kind::TimestampTz => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
     };
     let field = Field::new(name, data_type, nullable);
     match kind {
@@ -250,6 +255,16 @@ impl Rows {
                     }
                 }
                 Arc::new(b.finish())
+            }
+            Kind::TimestampTz => {
+                let mut b = arrow::array::TimestampMicrosecondBuilder::new();
+                for v in values {
+                    match v {
+                        V::Timestamp(x) => b.append_option(*x),
+                        other => return Err(mismatch(other)),
+                    }
+                }
+                Arc::new(b.finish().with_timezone("+00:00"))
             }
             Kind::TextList => {
                 let mut b = ListBuilder::new(StringBuilder::new());

@@ -26,7 +26,26 @@ pub struct SessionInfo {
     pub identity: Identity,
     /// The backend process id clients see (`pg_backend_pid()`).
     pub pid: i32,
+    /// When the session started (microseconds since the epoch, UTC).
+    pub started_at: i64,
     settings: Mutex<Settings>,
+    activity: Mutex<Activity>,
+    client: Mutex<Option<String>>,
+}
+
+/// What a session is doing, for `pg_stat_activity`.
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    /// `active` while a statement runs, `idle` between, `idle in transaction` in one.
+    pub state: &'static str,
+    /// The statement running now, or the last one.
+    pub query: String,
+    /// When that statement started (microseconds since the epoch).
+    pub query_start: Option<i64>,
+}
+
+pub(crate) fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
 }
 
 impl SessionInfo {
@@ -34,7 +53,38 @@ impl SessionInfo {
         SessionInfo {
             identity,
             pid,
+            started_at: now_micros(),
             settings: Mutex::new(Settings::new()),
+            activity: Mutex::new(Activity {
+                state: "idle",
+                ..Activity::default()
+            }),
+            client: Mutex::new(None),
+        }
+    }
+
+    /// Where the client connects from (`127.0.0.1:52011`), when it came over a network.
+    pub fn set_client(&self, address: String) {
+        if let Ok(mut c) = self.client.lock() {
+            *c = Some(address);
+        }
+    }
+
+    pub fn client(&self) -> Option<String> {
+        self.client.lock().ok().and_then(|c| c.clone())
+    }
+
+    pub fn activity(&self) -> Activity {
+        self.activity.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn set_activity(&self, state: &'static str, query: Option<&str>) {
+        if let Ok(mut a) = self.activity.lock() {
+            a.state = state;
+            if let Some(q) = query {
+                a.query = q.to_string();
+                a.query_start = Some(now_micros());
+            }
         }
     }
 

@@ -60,17 +60,30 @@ pub const CATALOG: &str = "lyceum";
 #[derive(Default)]
 pub struct Registry {
     next_pid: AtomicI32,
-    sessions: Mutex<HashMap<i32, Canceller>>,
+    sessions: Mutex<HashMap<i32, (Canceller, std::sync::Weak<SessionInfo>)>>,
 }
 
 impl Registry {
-    fn register(&self, canceller: Canceller) -> i32 {
+    fn next_pid(&self) -> i32 {
         // Pids start where PostgreSQL's usually are, so they look familiar in tools.
-        let pid = 10_000 + self.next_pid.fetch_add(1, Ordering::Relaxed);
+        10_000 + self.next_pid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn register(&self, canceller: Canceller, info: &Arc<SessionInfo>) {
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(pid, canceller);
+            sessions.insert(info.pid, (canceller, Arc::downgrade(info)));
         }
-        pid
+    }
+
+    /// Every open session (for `pg_stat_activity`), by pid.
+    pub fn sessions(&self) -> Vec<Arc<SessionInfo>> {
+        let mut all: Vec<Arc<SessionInfo>> = self
+            .sessions
+            .lock()
+            .map(|s| s.values().filter_map(|(_, info)| info.upgrade()).collect())
+            .unwrap_or_default();
+        all.sort_by_key(|i| i.pid);
+        all
     }
 
     fn unregister(&self, pid: i32) {
@@ -81,7 +94,11 @@ impl Registry {
 
     /// Cancels the statement session `pid` runs now; `false` if there is no such session.
     pub fn cancel(&self, pid: i32) -> bool {
-        let canceller = self.sessions.lock().ok().and_then(|s| s.get(&pid).cloned());
+        let canceller = self
+            .sessions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&pid).map(|(c, _)| c.clone()));
         match canceller {
             Some(c) => {
                 c.cancel();
@@ -132,8 +149,9 @@ impl Engine {
     /// A new session for `identity`.
     pub fn session(self: &Arc<Self>, identity: Identity) -> Result<Session> {
         let canceller = Canceller::default();
-        let pid = self.registry.register(canceller.clone());
+        let pid = self.registry.next_pid();
         let info = Arc::new(SessionInfo::new(identity, pid));
+        self.registry.register(canceller.clone(), &info);
         {
             let mut settings = info.settings();
             settings.force(
@@ -194,7 +212,8 @@ fn new_context(
     let config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG, "public")
         .with_create_default_catalog_and_schema(false)
-        .with_information_schema(true)
+        // PostgreSQL's information_schema is Lyceum's (see `pgcatalog::information_schema`).
+        .with_information_schema(false)
         .with_option_extension(LyceumOptions::default());
     let mut ctx = SessionContext::new_with_config_rt(config, engine.runtime.clone());
     datafusion_functions_json::register_all(&mut ctx)?;
@@ -354,6 +373,7 @@ impl Session {
         self.batch_version = None;
         let mut outputs = Vec::with_capacity(parsed.len());
         for statement in parsed {
+            self.info.set_activity("active", Some(&statement.sql));
             let span = info_span!("statement", sql = %statement.sql, pid = self.info.pid);
             let result = self.run(&statement.action).instrument(span).await;
             let failed = result.is_err();
@@ -363,7 +383,17 @@ impl Session {
             }
         }
         self.batch_version = None;
+        self.note_idle();
         outputs
+    }
+
+    fn note_idle(&self) {
+        let state = match self.tx.status() {
+            TransactionStatus::Idle => "idle",
+            TransactionStatus::InTransaction => "idle in transaction",
+            TransactionStatus::Failed => "idle in transaction (aborted)",
+        };
+        self.info.set_activity(state, None);
     }
 
     /// Parses and plans one statement for repeated execution. `declared` are the
@@ -438,14 +468,17 @@ impl Session {
         self.note_stream_failure();
         self.batch_version = None;
         let span = info_span!("statement", sql = %prepared.sql, pid = self.info.pid);
-        async {
+        self.info.set_activity("active", Some(&prepared.sql));
+        let result = async {
             let limits = self.begin_statement(prepared.action.ends_transaction())?;
             let result = self.run_prepared(prepared, params, &limits).await;
             self.end_statement(&result, &limits);
             result
         }
         .instrument(span)
-        .await
+        .await;
+        self.note_idle();
+        result
     }
 
     async fn run_prepared(
@@ -980,6 +1013,7 @@ impl Session {
         let catalog = pgcatalog::session_catalog(
             &snapshot,
             &self.info,
+            &self.engine.registry,
             &self.engine.pg_static,
             self.engine.warehouse.principals(),
             &self.catalog_state,

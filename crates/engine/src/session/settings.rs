@@ -150,6 +150,20 @@ const PARAMS: &[Param] = &[
         "Shows the session user name.",
     ),
     p(
+        "lc_collate",
+        "C",
+        Kind::ReadOnly,
+        false,
+        "Shows the collation order locale (text sorts by code point).",
+    ),
+    p(
+        "lc_ctype",
+        "C",
+        Kind::ReadOnly,
+        false,
+        "Shows the character classification and case conversion locale.",
+    ),
+    p(
         "lc_messages",
         "C",
         Kind::Text,

@@ -19,6 +19,8 @@ use crate::warehouse::Warehouse;
 pub struct Snapshot {
     manifest: WarehouseVersion,
     catalog: Arc<MemoryCatalogProvider>,
+    /// Bytes of data files per table (`schema.table`), for the catalog's size functions.
+    sizes: std::collections::HashMap<String, u64>,
 }
 
 impl Snapshot {
@@ -33,9 +35,14 @@ impl Snapshot {
         let catalog = Arc::new(MemoryCatalogProvider::new());
         let public = Arc::new(MemorySchemaProvider::new());
         let system = Arc::new(MemorySchemaProvider::new());
+        let mut sizes = std::collections::HashMap::new();
         for entry in manifest.tables.values() {
             let def = &entry.definition;
             let table = warehouse.open_table_at(def, entry.delta_version).await?;
+            if let Ok(state) = table.snapshot() {
+                let bytes: i64 = state.log_data().iter().map(|f| f.size()).sum();
+                sizes.insert(def.qualified_name(), u64::try_from(bytes).unwrap_or(0));
+            }
             table
                 .update_datafusion_session(&state)
                 .map_err(|e| EngineError::delta(def.qualified_name(), e))?;
@@ -53,7 +60,11 @@ impl Snapshot {
         )?;
         catalog.register_schema(star::PUBLIC, public)?;
         catalog.register_schema(star::SYSTEM, system)?;
-        Ok(Snapshot { manifest, catalog })
+        Ok(Snapshot {
+            manifest,
+            catalog,
+            sizes,
+        })
     }
 
     pub fn version(&self) -> u64 {
@@ -62,6 +73,12 @@ impl Snapshot {
 
     pub fn manifest(&self) -> &WarehouseVersion {
         &self.manifest
+    }
+
+    /// Bytes of `schema.table`'s data files in this version (0 for tables Lyceum keeps in
+    /// memory, such as `system.snapshots`).
+    pub fn table_bytes(&self, qualified: &str) -> u64 {
+        self.sizes.get(qualified).copied().unwrap_or(0)
     }
 
     pub fn catalog(&self) -> Arc<dyn CatalogProvider> {

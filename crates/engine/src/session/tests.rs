@@ -476,7 +476,8 @@ async fn pg_catalog_describes_the_warehouse() -> Result<()> {
     assert_eq!(
         one(
             &mut s,
-            "SELECT typname, typreceive FROM pg_type WHERE oid = 23"
+            "SELECT t.typname, p.proname FROM pg_type t JOIN pg_proc p ON p.oid = t.typreceive \
+             WHERE t.oid = 23"
         )
         .await?,
         "int4,int4recv"

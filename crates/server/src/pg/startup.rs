@@ -258,6 +258,7 @@ impl Connection {
             .apply_startup_parameters(settings.iter().map(|(n, v)| (n.as_str(), v.as_str())))
             .map_err(|e| wire::fatal(&e))?;
 
+        session.info().set_client(client.socket_addr().to_string());
         let pid = session.info().pid;
         let secret: i32 = rand::random();
         self.state
