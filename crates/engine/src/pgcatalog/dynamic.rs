@@ -328,47 +328,52 @@ pub fn pg_stat_activity(
     registry: &Arc<crate::session::Registry>,
 ) -> Arc<dyn datafusion::datasource::TableProvider> {
     let registry = registry.clone();
-    Arc::new(LazyTable::new(super::table::schema(PG_STAT_ACTIVITY), move || {
-        let sessions = registry.sessions();
-        async move {
-            let mut rows = Rows::new(PG_STAT_ACTIVITY);
-            for s in sessions {
-                let activity = s.activity();
-                let application = s.settings().get("application_name").unwrap_or_default();
-                let client = s.client();
-                let (addr, port) = match client.as_deref().and_then(|c| c.rsplit_once(':')) {
-                    Some((a, p)) => (Some(a.trim_matches(['[', ']']).to_string()), p.parse().ok()),
-                    None => (None, None),
-                };
-                rows.push(vec![
-                    V::oid(oids::DATABASE_OID),
-                    V::text(CATALOG),
-                    V::i32(s.pid),
-                    V::I32(None),
-                    V::oid(oids::role(&s.identity.name)),
-                    V::text(&s.identity.name),
-                    V::text(application),
-                    V::Text(addr),
-                    V::Text(None),
-                    V::I32(port),
-                    V::Timestamp(Some(s.started_at)),
-                    V::Timestamp(None),
-                    V::Timestamp(activity.query_start),
-                    V::Timestamp(activity.query_start),
-                    V::Text(None),
-                    V::Text(None),
-                    V::text(activity.state),
-                    V::Text(None),
-                    V::Text(None),
-                    V::I64(None),
-                    V::text(activity.query),
-                    V::text("client backend"),
-                ]);
+    Arc::new(LazyTable::new(
+        super::table::schema(PG_STAT_ACTIVITY),
+        move || {
+            let sessions = registry.sessions();
+            async move {
+                let mut rows = Rows::new(PG_STAT_ACTIVITY);
+                for s in sessions {
+                    let activity = s.activity();
+                    let application = s.settings().get("application_name").unwrap_or_default();
+                    let client = s.client();
+                    let (addr, port) = match client.as_deref().and_then(|c| c.rsplit_once(':')) {
+                        Some((a, p)) => {
+                            (Some(a.trim_matches(['[', ']']).to_string()), p.parse().ok())
+                        }
+                        None => (None, None),
+                    };
+                    rows.push(vec![
+                        V::oid(oids::DATABASE_OID),
+                        V::text(CATALOG),
+                        V::i32(s.pid),
+                        V::I32(None),
+                        V::oid(oids::role(&s.identity.name)),
+                        V::text(&s.identity.name),
+                        V::text(application),
+                        V::Text(addr),
+                        V::Text(None),
+                        V::I32(port),
+                        V::Timestamp(Some(s.started_at)),
+                        V::Timestamp(None),
+                        V::Timestamp(activity.query_start),
+                        V::Timestamp(activity.query_start),
+                        V::Text(None),
+                        V::Text(None),
+                        V::text(activity.state),
+                        V::Text(None),
+                        V::Text(None),
+                        V::I64(None),
+                        V::text(activity.query),
+                        V::text("client backend"),
+                    ]);
+                }
+                rows.batch()
             }
-            rows.batch()
-        }
-        .boxed()
-    }))
+            .boxed()
+        },
+    ))
 }
 
 pub const PG_STAT_GSSAPI: &[Col] = &[
@@ -383,15 +388,23 @@ pub fn pg_stat_gssapi(
     registry: &Arc<crate::session::Registry>,
 ) -> Arc<dyn datafusion::datasource::TableProvider> {
     let registry = registry.clone();
-    Arc::new(LazyTable::new(super::table::schema(PG_STAT_GSSAPI), move || {
-        let sessions = registry.sessions();
-        async move {
-            let mut rows = Rows::new(PG_STAT_GSSAPI);
-            for s in sessions {
-                rows.push(vec![V::i32(s.pid), V::bool(false), V::Text(None), V::bool(false)]);
+    Arc::new(LazyTable::new(
+        super::table::schema(PG_STAT_GSSAPI),
+        move || {
+            let sessions = registry.sessions();
+            async move {
+                let mut rows = Rows::new(PG_STAT_GSSAPI);
+                for s in sessions {
+                    rows.push(vec![
+                        V::i32(s.pid),
+                        V::bool(false),
+                        V::Text(None),
+                        V::bool(false),
+                    ]);
+                }
+                rows.batch()
             }
-            rows.batch()
-        }
-        .boxed()
-    }))
+            .boxed()
+        },
+    ))
 }

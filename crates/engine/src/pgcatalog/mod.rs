@@ -241,7 +241,8 @@ const REGPROC_COLUMNS_OF_PG_TYPE: &[&str] = &[
 fn function_oids(pg_proc: &ArrowTable) -> HashMap<String, i32> {
     let mut map = HashMap::new();
     for batch in pg_proc.data() {
-        let (Some(oid), Some(name)) = (batch.column_by_name("oid"), batch.column_by_name("proname"))
+        let (Some(oid), Some(name)) =
+            (batch.column_by_name("oid"), batch.column_by_name("proname"))
         else {
             continue;
         };
@@ -300,7 +301,10 @@ fn regprocs_as_oids(
                 arrays.push(column.clone());
             }
         }
-        out.push(arrow::record_batch::RecordBatch::try_new(new_schema.clone(), arrays)?);
+        out.push(arrow::record_batch::RecordBatch::try_new(
+            new_schema.clone(),
+            arrays,
+        )?);
     }
     Ok((new_schema, out))
 }

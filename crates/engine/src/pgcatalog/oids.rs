@@ -196,13 +196,25 @@ const POSTGRES_RELATIONS: &[(&str, &str, i32)] = &[
     ("information_schema", "_pg_foreign_table_columns", 13573),
     ("information_schema", "_pg_foreign_tables", 13606),
     ("information_schema", "_pg_user_mappings", 13619),
-    ("information_schema", "administrable_role_authorizations", 13317),
+    (
+        "information_schema",
+        "administrable_role_authorizations",
+        13317,
+    ),
     ("information_schema", "applicable_roles", 13312),
     ("information_schema", "attributes", 13321),
     ("information_schema", "character_sets", 13326),
-    ("information_schema", "check_constraint_routine_usage", 13331),
+    (
+        "information_schema",
+        "check_constraint_routine_usage",
+        13331,
+    ),
     ("information_schema", "check_constraints", 13336),
-    ("information_schema", "collation_character_set_applicability", 13346),
+    (
+        "information_schema",
+        "collation_character_set_applicability",
+        13346,
+    ),
     ("information_schema", "collations", 13341),
     ("information_schema", "column_column_usage", 13351),
     ("information_schema", "column_domain_usage", 13356),
@@ -224,7 +236,11 @@ const POSTGRES_RELATIONS: &[(&str, &str, i32)] = &[
     ("information_schema", "foreign_servers", 13602),
     ("information_schema", "foreign_table_options", 13611),
     ("information_schema", "foreign_tables", 13615),
-    ("information_schema", "information_schema_catalog_name", 13303),
+    (
+        "information_schema",
+        "information_schema_catalog_name",
+        13303,
+    ),
     ("information_schema", "key_column_usage", 13404),
     ("information_schema", "parameters", 13409),
     ("information_schema", "referential_constraints", 13414),
@@ -377,7 +393,10 @@ mod tests {
         assert_eq!(role(OWNER_NAME), OWNER_ROLE);
         assert_ne!(role("admin"), role("analyst"));
         assert_eq!(system_relation("pg_catalog", "pg_class", 0), PG_CLASS_OID);
-        assert_eq!(system_relation("pg_catalog", "pg_constraint", 0), PG_CONSTRAINT_OID);
+        assert_eq!(
+            system_relation("pg_catalog", "pg_constraint", 0),
+            PG_CONSTRAINT_OID
+        );
         assert_eq!(system_relation("pg_catalog", "no_such", 3), 16_003);
     }
 }

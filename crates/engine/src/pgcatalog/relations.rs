@@ -338,7 +338,13 @@ pub fn model(
     }
     for r in information_schema {
         let oid = oid_of("information_schema", &r.0);
-        system.push((oid, "information_schema", oids::INFORMATION_SCHEMA_NAMESPACE, 'v', r));
+        system.push((
+            oid,
+            "information_schema",
+            oids::INFORMATION_SCHEMA_NAMESPACE,
+            'v',
+            r,
+        ));
     }
     for (oid, schema_name, namespace, kind, (name, schema)) in system {
         model.relations.insert(

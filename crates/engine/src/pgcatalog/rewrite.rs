@@ -36,7 +36,9 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
             Arc::new(FromClauseFunctions),
             Arc::new(SystemColumns),
             Arc::new(LikeEscapes),
+            Arc::new(RegexSubstring),
             Arc::new(SetReturningFunctions),
+            Arc::new(FieldAccess),
             Arc::new(RegTypeOutput),
             Arc::new(EmptyCatalogScans),
             Arc::new(SubqueryForms),
@@ -106,10 +108,11 @@ impl SqlStatementRewriteRule for FromClauseFunctions {
                         && alias.columns.is_empty()
                         && function != "generate_subscripts"
                     {
-                        alias.columns =
-                            vec![datafusion::sql::sqlparser::ast::TableAliasColumnDef::from_name(
+                        alias.columns = vec![
+                            datafusion::sql::sqlparser::ast::TableAliasColumnDef::from_name(
                                 alias.name.value.clone(),
-                            )];
+                            ),
+                        ];
                     }
                     return ControlFlow::Continue(());
                 }
@@ -134,8 +137,7 @@ impl SqlStatementRewriteRule for FromClauseFunctions {
                         .join(", ")
                 );
                 let derived = format!("SELECT {call} AS \"{column}\"");
-                if let Ok(mut statements) =
-                    Parser::parse_sql(&PostgreSqlDialect {}, &derived)
+                if let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, &derived)
                     && let Some(Statement::Query(query)) = statements.pop()
                 {
                     let mut alias = table_alias;
@@ -169,7 +171,13 @@ impl SqlStatementRewriteRule for SystemColumns {
                 for_each_select(query.body.as_mut(), &mut |select| {
                     let mut tables: Vec<(String, i32)> = Vec::new();
                     let mut note = |factor: &TableFactor| {
-                        if let TableFactor::Table { name, alias, args: None, .. } = factor {
+                        if let TableFactor::Table {
+                            name,
+                            alias,
+                            args: None,
+                            ..
+                        } = factor
+                        {
                             let parts: Vec<String> = name
                                 .0
                                 .iter()
@@ -244,6 +252,81 @@ impl SqlStatementRewriteRule for SystemColumns {
                         }
                     }
                 });
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// `(composite).field` (PostgreSQL's field selection from a row value) as DataFusion's
+/// `get_field(composite, 'field')`.
+#[derive(Debug)]
+pub struct FieldAccess;
+
+impl SqlStatementRewriteRule for FieldAccess {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        use datafusion::sql::sqlparser::ast::AccessExpr;
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                let Expr::CompoundFieldAccess { root, access_chain } = e else {
+                    return ControlFlow::Continue(());
+                };
+                if !access_chain
+                    .iter()
+                    .all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+                {
+                    return ControlFlow::Continue(());
+                }
+                let mut text = root.to_string();
+                for access in access_chain.iter() {
+                    if let AccessExpr::Dot(Expr::Identifier(field)) = access {
+                        text = format!("get_field({text}, '{}')", field.value.to_lowercase());
+                    }
+                }
+                if let Some(new) = parse_expr(&text) {
+                    *e = new;
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// `substring(text FROM 'pattern')` with a text pattern is PostgreSQL's regular-expression
+/// substring: the first parenthesized group of the first match (the whole match if the
+/// pattern has no group). DataFusion reads `FROM` as a position; the regex form becomes
+/// `regexp_match(text, pattern)[1]`.
+#[derive(Debug)]
+pub struct RegexSubstring;
+
+impl SqlStatementRewriteRule for RegexSubstring {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if let Expr::Substring {
+                    expr,
+                    substring_from: Some(from),
+                    substring_for: None,
+                    ..
+                } = e
+                    && let Expr::Value(v) = from.as_ref()
+                    && let Value::SingleQuotedString(pattern) = &v.value
+                    && pattern.parse::<i64>().is_err()
+                {
+                    let pattern = pattern.replace('\'', "''");
+                    if let Some(new) = parse_expr(&format!("regexp_match({expr}, '{pattern}')[1]"))
+                    {
+                        *e = new;
+                    }
+                }
                 ControlFlow::Continue(())
             }
         }
@@ -331,7 +414,25 @@ fn for_each_select(body: &mut SetExpr, f: &mut dyn FnMut(&mut Select)) {
 pub struct SetReturningFunctions;
 
 /// `(PostgreSQL name, Lyceum's list-returning function)`.
-const SET_RETURNING: &[(&str, &str)] = &[("pg_partition_ancestors", "lyceum_partition_ancestors")];
+const SET_RETURNING: &[(&str, &str)] = &[
+    ("pg_partition_ancestors", "lyceum_partition_ancestors"),
+    // DataFusion's scalar `generate_series` returns the series as a list.
+    ("generate_series", "generate_series"),
+    ("_pg_expandarray", "lyceum_expandarray"),
+];
+
+/// `unnest(list_fn(args))` for a call of a set-returning function.
+fn set_returning_call(e: &Expr) -> Option<Expr> {
+    let Expr::Function(f) = e else {
+        return None;
+    };
+    let last = f.name.0.last().and_then(ObjectNamePart::as_ident)?;
+    let (_, list_fn) = SET_RETURNING
+        .iter()
+        .find(|(name, _)| last.value.eq_ignore_ascii_case(name))?;
+    let args = f.args.to_string();
+    parse_expr(&format!("unnest({list_fn}{args})"))
+}
 
 impl SqlStatementRewriteRule for SetReturningFunctions {
     fn rewrite(&self, mut s: Statement) -> Statement {
@@ -341,17 +442,21 @@ impl SqlStatementRewriteRule for SetReturningFunctions {
             fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
                 for_each_select(query.body.as_mut(), &mut |select| {
                     for item in &mut select.projection {
-                        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } =
-                            item
-                            && let Expr::Function(f) = e
-                            && let Some(last) = f.name.0.last().and_then(ObjectNamePart::as_ident)
-                            && let Some((_, list_fn)) = SET_RETURNING
-                                .iter()
-                                .find(|(name, _)| last.value.eq_ignore_ascii_case(name))
-                        {
-                            let args = f.args.to_string();
-                            if let Some(new) = parse_expr(&format!("unnest({list_fn}{args})")) {
-                                *e = new;
+                        let (SelectItem::UnnamedExpr(e)
+                        | SelectItem::ExprWithAlias { expr: e, .. }) = item
+                        else {
+                            continue;
+                        };
+                        if let Some(new) = set_returning_call(e) {
+                            *e = new;
+                        } else if let Expr::CompoundFieldAccess { root, .. } = e {
+                            // `(f(x)).field`
+                            let inner = match root.as_ref() {
+                                Expr::Nested(inner) => inner.as_ref(),
+                                other => other,
+                            };
+                            if let Some(new) = set_returning_call(inner) {
+                                **root = Expr::Nested(Box::new(new));
                             }
                         }
                     }
@@ -510,7 +615,10 @@ impl SqlStatementRewriteRule for EmptyCatalogScans {
 struct EmptyScanVisitor;
 
 fn is_always_empty(factor: &TableFactor) -> bool {
-    let TableFactor::Table { name, args: None, .. } = factor else {
+    let TableFactor::Table {
+        name, args: None, ..
+    } = factor
+    else {
         return false;
     };
     let parts: Vec<String> = name
@@ -731,11 +839,41 @@ fn array_subquery(q: &Query) -> Option<Expr> {
 }
 
 const AGGREGATES: &[&str] = &[
-    "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or",
-    "every", "first_value", "last_value", "json_agg", "jsonb_agg", "any_value", "bit_and",
-    "bit_or", "bit_xor", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop",
-    "var_samp", "median", "mode", "percentile_cont", "percentile_disc", "approx_distinct",
-    "approx_median", "corr", "covar_pop", "covar_samp", "regr_slope", "nth_value",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "first_value",
+    "last_value",
+    "json_agg",
+    "jsonb_agg",
+    "any_value",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "median",
+    "mode",
+    "percentile_cont",
+    "percentile_disc",
+    "approx_distinct",
+    "approx_median",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_slope",
+    "nth_value",
 ];
 
 /// Whether `expr` calls an aggregate (outside any subquery of its own).
@@ -769,7 +907,10 @@ fn is_aggregate(expr: &Expr) -> bool {
 }
 
 fn is_catalog_relation(factor: &TableFactor) -> bool {
-    let TableFactor::Table { name, args: None, .. } = factor else {
+    let TableFactor::Table {
+        name, args: None, ..
+    } = factor
+    else {
         return false;
     };
     let parts: Vec<String> = name
@@ -881,7 +1022,10 @@ fn take_outer_only(select: &mut Select) -> Option<Expr> {
         right: Box::new(b),
     };
     select.selection = rest.into_iter().reduce(and);
-    outer_only.into_iter().reduce(and).map(|e| Expr::Nested(Box::new(e)))
+    outer_only
+        .into_iter()
+        .reduce(and)
+        .map(|e| Expr::Nested(Box::new(e)))
 }
 
 /// The aliases (or names) the relations of a `FROM` clause are known by.
@@ -1030,7 +1174,11 @@ pub fn client_name(name: &str) -> &str {
 
 /// `schema` with the names clients see.
 pub fn client_schema(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
-    if !schema.fields().iter().any(|f| f.name().contains(DUPLICATE_MARK)) {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| f.name().contains(DUPLICATE_MARK))
+    {
         return Arc::new(schema.clone());
     }
     let fields: Vec<_> = schema
@@ -1205,7 +1353,10 @@ mod tests {
             "SELECT (SELECT c.collname FROM pg_catalog.pg_collation c WHERE c.oid = a.attcollation) \
              FROM pg_catalog.pg_attribute a",
         );
-        assert!(sql.contains("(SELECT first_value(c.collname) FROM"), "{sql}");
+        assert!(
+            sql.contains("(SELECT first_value(c.collname) FROM"),
+            "{sql}"
+        );
         // Other conditions on a correlated column name the inner column it equals.
         let sql = rewritten(
             "SELECT (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t \
@@ -1213,7 +1364,9 @@ mod tests {
              AND a.attcollation <> t.typcollation) FROM pg_catalog.pg_attribute a",
         );
         assert!(
-            sql.contains("c.oid = a.attcollation AND t.oid = a.atttypid AND c.oid <> t.typcollation"),
+            sql.contains(
+                "c.oid = a.attcollation AND t.oid = a.atttypid AND c.oid <> t.typcollation"
+            ),
             "{sql}"
         );
         // A condition on outer columns only guards the lookup.
@@ -1253,8 +1406,14 @@ mod tests {
             "SELECT c.oid::pg_catalog.regclass, c.relname FROM pg_class c \
              WHERE c.oid = 'x'::regclass ORDER BY c.oid::regclass::text",
         );
-        assert!(sql.starts_with("SELECT lyceum_regclass_out(c.oid) AS \"oid\""), "{sql}");
-        assert!(sql.ends_with("ORDER BY lyceum_regclass_out(c.oid)"), "{sql}");
+        assert!(
+            sql.starts_with("SELECT lyceum_regclass_out(c.oid) AS \"oid\""),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("ORDER BY lyceum_regclass_out(c.oid)"),
+            "{sql}"
+        );
         assert!(!sql.contains("WHERE c.oid = lyceum"), "{sql}");
         let sql = rewritten("SELECT t.typname FROM pg_type t WHERE t.oid = a::regtype");
         assert!(!sql.contains("format_type"), "{sql}");
@@ -1262,7 +1421,8 @@ mod tests {
 
     #[test]
     fn from_clause_functions_system_columns_and_escapes() {
-        let sql = rewritten("SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s");
+        let sql =
+            rewritten("SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s");
         assert!(sql.contains("generate_series(1, 2) AS i (i)"), "{sql}");
         assert!(
             sql.contains("(SELECT string_to_array('a,b', ',') AS \"s\") s"),
@@ -1272,7 +1432,9 @@ mod tests {
         assert!(sql.starts_with("SELECT 1259 AS tableoid"), "{sql}");
         let sql = rewritten("SELECT 1 FROM t WHERE n NOT LIKE 'pg!_%' ESCAPE '!'");
         assert!(sql.ends_with("NOT LIKE 'pg\\_%'"), "{sql}");
-        let sql = rewritten("SELECT (SELECT count(1) FROM pg_catalog.pg_inherits WHERE inhrelid = c.oid LIMIT 1) FROM pg_catalog.pg_class c");
+        let sql = rewritten(
+            "SELECT (SELECT count(1) FROM pg_catalog.pg_inherits WHERE inhrelid = c.oid LIMIT 1) FROM pg_catalog.pg_class c",
+        );
         assert!(!sql.contains("LIMIT"), "{sql}");
     }
 

@@ -38,9 +38,8 @@ impl TypePlanner for PgTypePlanner {
     fn plan_type_field(&self, sql_type: &SqlType) -> Result<Option<FieldRef>> {
         let planned = match custom_name(sql_type).as_deref() {
             // Names and one-byte chars are text; int2vector/oidvector are arrays.
-            Some("name") | Some("char") | Some("bpchar") | Some("pg_node_tree") | Some("aclitem") => {
-                Some(DataType::Utf8)
-            }
+            Some("name") | Some("char") | Some("bpchar") | Some("pg_node_tree")
+            | Some("aclitem") => Some(DataType::Utf8),
             Some("int2vector") => Some(list_of(DataType::Int16)),
             Some("oidvector") => Some(list_of(DataType::Int32)),
             _ => None,

@@ -388,7 +388,7 @@ async fn pg_catalog_describes_the_warehouse() -> Result<()> {
         [
             "11,pg_catalog",
             "2200,public",
-            "13000,information_schema",
+            "13283,information_schema",
             "16384,system"
         ]
     );

@@ -92,7 +92,10 @@ async fn print_rows(
             // The header comes with the first write, even of no rows.
             writer.write(&RecordBatch::new_empty(schema.clone()))?;
             while let Some(batch) = stream.try_next().await.map_err(EngineError::from)? {
-                writer.write(&RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?)?;
+                writer.write(&RecordBatch::try_new(
+                    schema.clone(),
+                    batch.columns().to_vec(),
+                )?)?;
             }
             flush(writer.into_inner())
         }
@@ -101,7 +104,10 @@ async fn print_rows(
                 .with_explicit_nulls(true)
                 .build::<_, arrow::json::writer::LineDelimited>(out);
             while let Some(batch) = stream.try_next().await.map_err(EngineError::from)? {
-                writer.write(&RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?)?;
+                writer.write(&RecordBatch::try_new(
+                    schema.clone(),
+                    batch.columns().to_vec(),
+                )?)?;
             }
             writer.finish()?;
             flush(writer.into_inner())
