@@ -120,6 +120,7 @@ pub mod codes {
     pub const INVALID_AUTHORIZATION: &str = "28000";
     pub const INVALID_PASSWORD: &str = "28P01";
     pub const SERIALIZATION_FAILURE: &str = "40001";
+    pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
     pub const INTERNAL_ERROR: &str = "XX000";
 }
 
@@ -155,6 +156,7 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::ParameterCount { .. } => PROTOCOL_VIOLATION,
         EngineError::InvalidParameter { .. } => INVALID_TEXT_REPRESENTATION,
         EngineError::PermissionDenied(_) => INSUFFICIENT_PRIVILEGE,
+        EngineError::ReadOnly { .. } => READ_ONLY_SQL_TRANSACTION,
         EngineError::Authentication(lyceum_catalog::ScramError::WrongPassword) => INVALID_PASSWORD,
         EngineError::Authentication(_) => PROTOCOL_VIOLATION,
         _ => INTERNAL_ERROR,

@@ -37,6 +37,7 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
             Arc::new(SystemColumns),
             Arc::new(LikeEscapes),
             Arc::new(RegexSubstring),
+            Arc::new(ByteaLiterals),
             Arc::new(SetReturningFunctions),
             Arc::new(FieldAccess),
             Arc::new(RegTypeOutput),
@@ -288,6 +289,37 @@ impl SqlStatementRewriteRule for FieldAccess {
                     }
                 }
                 if let Some(new) = parse_expr(&text) {
+                    *e = new;
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// `'\x00ff'::bytea`: PostgreSQL reads a string cast to `bytea` in its hex format;
+/// DataFusion would take the string's own bytes. Becomes `decode('00ff', 'hex')`.
+#[derive(Debug)]
+pub struct ByteaLiterals;
+
+impl SqlStatementRewriteRule for ByteaLiterals {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if let Expr::Cast {
+                    expr, data_type, ..
+                } = e
+                    && matches!(data_type, SqlType::Bytea)
+                    && let Expr::Value(v) = expr.as_ref()
+                    && let Value::SingleQuotedString(text) = &v.value
+                    && let Some(hex) = text.strip_prefix("\\x")
+                    && hex.chars().all(|c| c.is_ascii_hexdigit())
+                    && let Some(new) = parse_expr(&format!("decode('{hex}', 'hex')"))
+                {
                     *e = new;
                 }
                 ControlFlow::Continue(())

@@ -74,12 +74,42 @@ impl Prepared {
     }
 }
 
+/// The types of parameters the plan only casts (`$1::integer`): PostgreSQL gives such a
+/// parameter the cast's type; DataFusion leaves it untyped.
+fn cast_parameter_types(plan: &LogicalPlan) -> std::collections::HashMap<String, DataType> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::Expr;
+    let mut found = std::collections::HashMap::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|e| {
+            e.apply(|e| {
+                let cast = match e {
+                    Expr::Cast(c) => Some((c.expr.as_ref(), c.field.data_type())),
+                    Expr::TryCast(c) => Some((c.expr.as_ref(), c.field.data_type())),
+                    _ => None,
+                };
+                if let Some((Expr::Placeholder(p), target)) = cast {
+                    found.entry(p.id.clone()).or_insert_with(|| target.clone());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
+    found
+}
+
 /// The parameter types of `plan`, `$1` first, `len` entries at least.
 pub(crate) fn plan_parameter_types(
     plan: &LogicalPlan,
     len: usize,
 ) -> Result<Vec<Option<DataType>>> {
-    let found = plan.get_parameter_types()?;
+    let mut found = plan.get_parameter_types()?;
+    for (id, data_type) in cast_parameter_types(plan) {
+        let entry = found.entry(id).or_insert(None);
+        if entry.is_none() {
+            *entry = Some(data_type);
+        }
+    }
     let mut max = len;
     for name in found.keys() {
         if let Some(i) = placeholder_index(name) {

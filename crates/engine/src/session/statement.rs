@@ -368,6 +368,31 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
             name: (!name.value.eq_ignore_ascii_case("all") || name.quote_style.is_some())
                 .then(|| ident(&name)),
         },
+        SqlStatement::CreateTable(_)
+        | SqlStatement::CreateView(_)
+        | SqlStatement::CreateIndex(_)
+        | SqlStatement::CreateSchema { .. }
+        | SqlStatement::CreateDatabase { .. }
+        | SqlStatement::CreateFunction(_)
+        | SqlStatement::CreateSequence { .. }
+        | SqlStatement::CreateType { .. }
+        | SqlStatement::AlterTable(_)
+        | SqlStatement::AlterIndex { .. }
+        | SqlStatement::AlterView { .. }
+        | SqlStatement::Insert(_)
+        | SqlStatement::Update(_)
+        | SqlStatement::Delete(_)
+        | SqlStatement::Merge(_)
+        | SqlStatement::Truncate(_)
+        | SqlStatement::Copy { .. }
+        | SqlStatement::Comment { .. }
+        | SqlStatement::Grant(_)
+        | SqlStatement::Revoke(_)
+        | SqlStatement::Drop { .. } => {
+            return Err(EngineError::ReadOnly {
+                statement: statement_kind(&sql),
+            });
+        }
         SqlStatement::Declare { .. } | SqlStatement::Fetch { .. } | SqlStatement::Close { .. } => {
             return Err(unsupported(
                 "SQL cursors (DECLARE/FETCH/CLOSE); use the extended protocol's row limits",
@@ -375,6 +400,40 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
         }
         other => Action::Query(Box::new(DFStatement::Statement(Box::new(other)))),
     })
+}
+
+/// PostgreSQL's name for a statement that changes data or schema (`CREATE TABLE`).
+fn statement_kind(statement: &SqlStatement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let take = match words.first().map(|w| w.to_ascii_uppercase()).as_deref() {
+        Some("CREATE") | Some("ALTER") | Some("DROP") => {
+            // `CREATE [TEMPORARY|UNIQUE|OR REPLACE] TABLE`
+            let mut n = 1;
+            while let Some(w) = words.get(n) {
+                let upper = w.to_ascii_uppercase();
+                n += 1;
+                if !matches!(
+                    upper.as_str(),
+                    "TEMPORARY" | "TEMP" | "LOCAL" | "GLOBAL" | "UNIQUE" | "OR" | "REPLACE" | "UNLOGGED"
+                ) {
+                    break;
+                }
+            }
+            return format!(
+                "{} {}",
+                words[0].to_ascii_uppercase(),
+                words.get(n - 1).map(|w| w.to_ascii_uppercase()).unwrap_or_default()
+            );
+        }
+        _ => 1,
+    };
+    words
+        .iter()
+        .take(take)
+        .map(|w| w.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn classify_set(set: Set) -> Result<Action> {
@@ -626,6 +685,17 @@ mod tests {
             Action::Deallocate { name: Some(n) } if n == "q"
         ));
         assert!(matches!(one("select * from t"), Action::Query(_)));
+        for (sql, kind) in [
+            ("create temp table t (a int)", "CREATE TABLE"),
+            ("insert into t values (1)", "INSERT"),
+            ("drop table t", "DROP TABLE"),
+            ("create or replace view v as select 1", "CREATE VIEW"),
+        ] {
+            match parse(sql) {
+                Err(EngineError::ReadOnly { statement }) => assert_eq!(statement, kind, "{sql}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -271,6 +271,13 @@ async fn prepared_statements_infer_types_bind_and_replan() -> Result<()> {
     assert_ne!(first, second);
 
     // Unknown parameters are text; a declared type wins.
+    let cast = session
+        .prepare("SELECT $1::integer IS NULL, $2::text", &[])
+        .await?;
+    assert_eq!(
+        cast.param_types(),
+        &[Some(DataType::Int32), Some(DataType::Utf8View)]
+    );
     let any = session.prepare("SELECT $1 AS x", &[]).await?;
     assert_eq!(any.param_types(), &[None]);
     let typed = session

@@ -201,13 +201,15 @@ pub(crate) struct Canceling(Arc<ServerState>);
 #[async_trait]
 impl CancelHandler for Canceling {
     async fn on_cancel_request(&self, request: CancelRequest) {
+        // Lyceum hands out 4-byte keys; a CancelRequest carries the key as its remaining
+        // bytes, which pgwire cannot tell from a longer protocol 3.2 key.
         let secret = match request.secret_key {
             SecretKey::I32(s) => s,
-            // Lyceum hands out 4-byte keys (protocol 3.0); anything else matches nothing.
+            SecretKey::Bytes(b) if b.len() == 4 => i32::from_be_bytes([b[0], b[1], b[2], b[3]]),
             SecretKey::Bytes(_) => {
                 info!(
                     pid = request.pid,
-                    "cancel request with an unknown key ignored"
+                    "cancel request with a key of another length ignored"
                 );
                 return;
             }
