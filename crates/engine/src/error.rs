@@ -87,6 +87,12 @@ pub enum EngineError {
     #[error("invalid value for parameter ${index}: {message}")]
     InvalidParameter { index: usize, message: String },
 
+    #[error("{command} can only be used in transaction blocks")]
+    NoTransaction { command: &'static str },
+
+    #[error("savepoint \"{name}\" does not exist")]
+    NoSuchSavepoint { name: String },
+
     #[error("{what} cannot run inside a transaction block")]
     InTransactionBlock { what: &'static str },
 

@@ -121,6 +121,8 @@ pub mod codes {
     pub const INVALID_PASSWORD: &str = "28P01";
     pub const SERIALIZATION_FAILURE: &str = "40001";
     pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
+    pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+    pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";
     pub const INTERNAL_ERROR: &str = "XX000";
 }
 
@@ -157,6 +159,8 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::InvalidParameter { .. } => INVALID_TEXT_REPRESENTATION,
         EngineError::PermissionDenied(_) => INSUFFICIENT_PRIVILEGE,
         EngineError::ReadOnly { .. } => READ_ONLY_SQL_TRANSACTION,
+        EngineError::NoTransaction { .. } => NO_ACTIVE_SQL_TRANSACTION,
+        EngineError::NoSuchSavepoint { .. } => INVALID_SAVEPOINT_SPECIFICATION,
         EngineError::Authentication(lyceum_catalog::ScramError::WrongPassword) => INVALID_PASSWORD,
         EngineError::Authentication(_) => PROTOCOL_VIOLATION,
         _ => INTERNAL_ERROR,

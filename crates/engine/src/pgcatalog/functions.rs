@@ -164,6 +164,53 @@ fn expandarray() -> datafusion::logical_expr::ScalarUDF {
     })
 }
 
+/// `json_build_object(key, value, ...)`: a JSON object, as text.
+fn json_build_object() -> datafusion::logical_expr::ScalarUDF {
+    udf(
+        "json_build_object",
+        &["jsonb_build_object"],
+        Signature::variadic_any(Volatility::Stable),
+        DataType::Utf8,
+        |args| {
+            use arrow::array::Array;
+            if args.args.len() % 2 != 0 {
+                return datafusion::common::exec_err!(
+                    "argument list must have even number of elements"
+                );
+            }
+            let arrays: Vec<arrow::array::ArrayRef> = args
+                .args
+                .iter()
+                .map(|a| a.to_array(args.number_rows))
+                .collect::<datafusion::error::Result<_>>()?;
+            let mut out = Vec::with_capacity(args.number_rows);
+            for row in 0..args.number_rows {
+                let mut object = serde_json::Map::new();
+                for pair in arrays.chunks(2) {
+                    let key = arrow::util::display::array_value_to_string(&pair[0], row)?;
+                    let value = &pair[1];
+                    let json = if value.is_null(row) {
+                        serde_json::Value::Null
+                    } else {
+                        let text = arrow::util::display::array_value_to_string(value, row)?;
+                        match value.data_type() {
+                            DataType::Boolean => serde_json::Value::Bool(text == "true"),
+                            t if t.is_numeric() => text
+                                .parse::<serde_json::Number>()
+                                .map(serde_json::Value::Number)
+                                .unwrap_or(serde_json::Value::String(text)),
+                            _ => serde_json::Value::String(text),
+                        }
+                    };
+                    object.insert(key, json);
+                }
+                out.push(Some(serde_json::Value::Object(object).to_string()));
+            }
+            shape(args, Arc::new(StringArray::from(out)))
+        },
+    )
+}
+
 /// PostgreSQL's `format(fmt, args...)`: `%s` (text), `%I` (identifier, quoted when it
 /// must be), `%L` (literal, quoted; NULL unquoted), `%%`.
 fn format_function() -> datafusion::logical_expr::ScalarUDF {
@@ -256,6 +303,53 @@ fn search_path(session: &SessionInfo) -> Vec<String> {
     schemas
 }
 
+/// The OID of a relation named `schema.name` or `name` (found along the search path),
+/// with PostgreSQL's identifier rules (unquoted names fold to lower case).
+pub fn relation_by_name(model: &Model, path: &[String], name: &str) -> Option<i32> {
+    let parts: Vec<String> = split_qualified(name)?;
+    match parts.as_slice() {
+        [schema, table] => model.relation_oid(schema, table),
+        [table] => path.iter().find_map(|schema| model.relation_oid(schema, table)),
+        _ => None,
+    }
+}
+
+/// `a.b`, `"A".b`: the parts of a qualified name, folded and unquoted.
+fn split_qualified(name: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = name.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Some(parts),
+            Some('.') => continue,
+            Some(_) => return None,
+        }
+    }
+}
+
 /// A relation is visible when no relation of the same name comes earlier in the path.
 fn visible(model: &Model, path: &[String], relation: &super::relations::Relation) -> bool {
     path.iter()
@@ -274,6 +368,7 @@ pub fn register(
     state: &Arc<CatalogState>,
     info: &Arc<SessionInfo>,
     static_descriptions: &Arc<HashMap<(i32, i32, i32), String>>,
+    type_oids: &Arc<HashMap<String, i32>>,
 ) {
     let text = DataType::Utf8;
     ctx.register_udtf(
@@ -497,6 +592,7 @@ pub fn register(
         "pg_get_partkeydef",
         "pg_get_partition_constraintdef",
         "pg_get_ruledef",
+        "pg_get_serial_sequence",
     ] {
         // Definitions of object kinds Lyceum has none of: NULL, as PostgreSQL answers for
         // an OID that is no such object.
@@ -697,6 +793,110 @@ pub fn register(
         },
     ));
 
+    // to_regtype / to_regclass / to_regnamespace: a name's OID, or NULL when nothing has
+    // that name (they never raise an error, unlike the casts).
+    let types = type_oids.clone();
+    ctx.register_udf(udf(
+        "to_regtype",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Int32,
+        move |args| {
+            let out: arrow::array::Int32Array = text_arg(args, 0)?
+                .into_iter()
+                .map(|name| {
+                    let name = name?.trim().to_lowercase();
+                    let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+                    let name = name.trim_matches('"');
+                    types.get(name).copied()
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+    let s = state.clone();
+    let session = info.clone();
+    ctx.register_udf(udf(
+        "to_regclass",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Int32,
+        move |args| {
+            let model = s.model();
+            let path = search_path(&session);
+            let out: arrow::array::Int32Array = text_arg(args, 0)?
+                .into_iter()
+                .map(|name| relation_by_name(&model, &path, &name?))
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+    ctx.register_udf(udf(
+        "to_regnamespace",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Int32,
+        |args| {
+            let out: arrow::array::Int32Array = text_arg(args, 0)?
+                .into_iter()
+                .map(|name| oids::namespace(name?.trim().trim_matches('"')))
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+
+    ctx.register_udf(udf(
+        "lyceum_like_escape",
+        &[],
+        Signature::any(2, Volatility::Immutable),
+        DataType::Utf8,
+        |args| {
+            let out: StringArray = text_arg(args, 0)?
+                .into_iter()
+                .zip(text_arg(args, 1)?)
+                .map(|(pattern, escape)| {
+                    let pattern = pattern?;
+                    Some(match escape.as_deref().and_then(|e| e.chars().next()) {
+                        Some(c) => super::rewrite::backslash_escaped(&pattern, c),
+                        None => pattern,
+                    })
+                })
+                .collect();
+            shape(args, Arc::new(out))
+        },
+    ));
+    ctx.register_udf(json_build_object());
+    ctx.register_udf(udf(
+        "lyceum_subscripts",
+        &[],
+        Signature::any(2, Volatility::Immutable),
+        DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(DataType::Int32, true))),
+        // generate_subscripts(array, 1): the subscripts 1..n of a one-dimensional array.
+        |args| {
+            use arrow::array::{Array, AsArray, Int32Builder, ListBuilder};
+            let array = match args.args.first() {
+                Some(v) => v.to_array(args.number_rows)?,
+                None => return datafusion::common::exec_err!("generate_subscripts needs an array"),
+            };
+            let dims = int_arg(args, 1)?;
+            let Some(list) = array.as_list_opt::<i32>() else {
+                return datafusion::common::exec_err!("generate_subscripts needs an array");
+            };
+            let mut out = ListBuilder::new(Int32Builder::new());
+            for (row, dim) in dims.iter().enumerate() {
+                if list.is_null(row) || *dim != Some(1) {
+                    out.append(false);
+                    continue;
+                }
+                let n = list.value_length(row);
+                for i in 1..=n {
+                    out.values().append_value(i);
+                }
+                out.append(true);
+            }
+            shape(args, Arc::new(out.finish()))
+        },
+    ));
     ctx.register_udf(expandarray());
     ctx.register_udf(format_function());
 

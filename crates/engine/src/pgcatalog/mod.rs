@@ -55,6 +55,8 @@ pub struct StaticTables {
     builtin: HashMap<&'static str, BuiltinTable>,
     /// Storage facts of every built-in type, by OID.
     types: HashMap<i32, TypeInfo>,
+    /// Type name (`int4`, `pg_catalog.int4`, `integer`) → OID, for `to_regtype`.
+    type_oids: Arc<HashMap<String, i32>>,
     /// Descriptions of built-in objects: `(objoid, classoid, objsubid)` → text.
     descriptions: Arc<HashMap<(i32, i32, i32), String>>,
     /// `pg_description` rows of built-in objects other than relations.
@@ -178,6 +180,7 @@ impl StaticTables {
             *pg_type = regprocs_as_oids(pg_type, REGPROC_COLUMNS_OF_PG_TYPE, &proc_oids)?;
         }
         let types = type_infos(&s.pg_type);
+        let type_oids = Arc::new(type_names(&s.pg_type));
         let (descriptions, builtin_descriptions) = builtin_descriptions(&s.pg_description);
 
         let mut catalog_relations: Vec<SystemRelation> = builtin
@@ -192,6 +195,7 @@ impl StaticTables {
         Ok(StaticTables {
             builtin,
             types,
+            type_oids,
             descriptions: Arc::new(descriptions),
             builtin_descriptions,
             keywords: s.pg_get_keywords.clone(),
@@ -378,6 +382,48 @@ fn type_infos(pg_type: &ArrowTable) -> HashMap<i32, TypeInfo> {
         }
     }
     infos
+}
+
+/// Every built-in type by name, with the SQL spellings PostgreSQL's type parser accepts.
+fn type_names(pg_type: &ArrowTable) -> HashMap<String, i32> {
+    let mut names = HashMap::new();
+    for batch in pg_type.data() {
+        let (Some(oid), Some(name)) = (batch.column_by_name("oid"), batch.column_by_name("typname"))
+        else {
+            continue;
+        };
+        let (Some(oid), Some(name)) = (
+            oid.as_primitive_opt::<Int32Type>(),
+            name.as_string_opt::<i32>(),
+        ) else {
+            continue;
+        };
+        for i in 0..batch.num_rows() {
+            names.insert(name.value(i).to_string(), oid.value(i));
+        }
+    }
+    for (sql, internal) in [
+        ("integer", "int4"),
+        ("int", "int4"),
+        ("smallint", "int2"),
+        ("bigint", "int8"),
+        ("real", "float4"),
+        ("double precision", "float8"),
+        ("boolean", "bool"),
+        ("character varying", "varchar"),
+        ("character", "bpchar"),
+        ("char", "bpchar"),
+        ("decimal", "numeric"),
+        ("timestamp without time zone", "timestamp"),
+        ("timestamp with time zone", "timestamptz"),
+        ("time without time zone", "time"),
+        ("time with time zone", "timetz"),
+    ] {
+        if let Some(oid) = names.get(internal).copied() {
+            names.insert(sql.to_string(), oid);
+        }
+    }
+    names
 }
 
 /// Built-in descriptions, as a lookup map and as `pg_description` rows (relations of
@@ -567,7 +613,7 @@ pub fn register_functions(
     ctx.register_udf(array_bounds_udf::create_array_lower_udf());
     ctx.register_udtf("pg_get_keywords", statics.keywords.clone());
     ctx.register_udf(encoding_to_char());
-    functions::register(ctx, state, info, &statics.descriptions);
+    functions::register(ctx, state, info, &statics.descriptions, &statics.type_oids);
     {
         use datafusion::execution::session_state::SessionStateBuilder;
         let state_ref = ctx.state_ref();

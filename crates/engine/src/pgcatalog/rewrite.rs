@@ -79,7 +79,7 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
 pub struct FromClauseFunctions;
 
 /// Table functions DataFusion has, whose one column PostgreSQL names after the alias.
-const SET_FUNCTIONS: &[&str] = &["generate_series", "unnest", "range", "generate_subscripts"];
+const SET_FUNCTIONS: &[&str] = &["generate_series", "unnest", "range"];
 
 impl SqlStatementRewriteRule for FromClauseFunctions {
     fn rewrite(&self, mut s: Statement) -> Statement {
@@ -372,7 +372,7 @@ impl SqlStatementRewriteRule for RegexSubstring {
 #[derive(Debug)]
 pub struct LikeEscapes;
 
-fn backslash_escaped(pattern: &str, escape: char) -> String {
+pub fn backslash_escaped(pattern: &str, escape: char) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -413,11 +413,20 @@ impl SqlStatementRewriteRule for LikeEscapes {
                     && let Value::SingleQuotedString(c) = &escape.value
                     && let (Some(c), 1) = (c.chars().next(), c.chars().count())
                     && c != '\\'
-                    && let Expr::Value(v) = pattern.as_mut()
-                    && let Value::SingleQuotedString(p) = &v.value
                 {
-                    v.value = Value::SingleQuotedString(backslash_escaped(p, c));
-                    *escape_char = None;
+                    if let Expr::Value(v) = pattern.as_mut()
+                        && let Value::SingleQuotedString(p) = &v.value
+                    {
+                        v.value = Value::SingleQuotedString(backslash_escaped(p, c));
+                        *escape_char = None;
+                    } else if let Some(converted) = parse_expr(&format!(
+                        "lyceum_like_escape({pattern}, '{}')",
+                        if c == '\'' { "''".to_string() } else { c.to_string() }
+                    )) {
+                        // A pattern computed at run time (a parameter, a concatenation).
+                        **pattern = converted;
+                        *escape_char = None;
+                    }
                 }
                 ControlFlow::Continue(())
             }
@@ -451,6 +460,7 @@ const SET_RETURNING: &[(&str, &str)] = &[
     // DataFusion's scalar `generate_series` returns the series as a list.
     ("generate_series", "generate_series"),
     ("_pg_expandarray", "lyceum_expandarray"),
+    ("generate_subscripts", "lyceum_subscripts"),
 ];
 
 /// `unnest(list_fn(args))` for a call of a set-returning function.
@@ -627,6 +637,7 @@ const ALWAYS_EMPTY: &[&str] = &[
     "pg_attrdef",
     "pg_largeobject",
     "pg_user_mapping",
+    "pg_policy",
 ];
 
 /// A `SELECT` without aggregation over a join that must be empty (an always-empty catalog
@@ -774,7 +785,9 @@ impl VisitorMut for SubqueryVisitor {
                     _ => None,
                 }
             }
-            Expr::Subquery(q) => catalog_lookup(q).or_else(|| aggregate_without_limit(q)),
+            Expr::Subquery(q) => empty_lookup(q)
+                .or_else(|| catalog_lookup(q))
+                .or_else(|| aggregate_without_limit(q)),
             _ => None,
         };
         if let Some(new) = replacement {
@@ -956,6 +969,16 @@ fn is_catalog_relation(factor: &TableFactor) -> bool {
         [table] => table.starts_with("pg_"),
         _ => false,
     }
+}
+
+/// A scalar subquery without aggregation over a join that must be empty returns no row:
+/// its value is NULL.
+fn empty_lookup(q: &Query) -> Option<Expr> {
+    let (select, value) = single_value_select(q)?;
+    if is_aggregate(value) || !joins_to_nothing(select) {
+        return None;
+    }
+    Some(Expr::Value(Value::Null.with_empty_span()))
 }
 
 /// `(SELECT count(*) FROM ... LIMIT 1)`: an aggregate without `GROUP BY` is one row, so

@@ -574,6 +574,27 @@ impl Session {
                 Ok(command("RESET"))
             }
             Action::SetTransaction => Ok(command("SET")),
+            Action::Savepoint { name } => {
+                let changes = self.local_saved.len();
+                self.tx
+                    .savepoint(name, changes)
+                    .map_err(savepoint_error("SAVEPOINT"))?;
+                Ok(command("SAVEPOINT"))
+            }
+            Action::RollbackTo { name } => {
+                let keep = self
+                    .tx
+                    .rollback_to(name)
+                    .map_err(savepoint_error("ROLLBACK TO SAVEPOINT"))?;
+                self.restore_local_settings_after(keep);
+                Ok(command("ROLLBACK"))
+            }
+            Action::Release { name } => {
+                self.tx
+                    .release(name)
+                    .map_err(savepoint_error("RELEASE SAVEPOINT"))?;
+                Ok(command("RELEASE"))
+            }
             Action::Begin => {
                 if let Some(w) = self.tx.begin() {
                     self.warn("25001", w.message());
@@ -797,7 +818,17 @@ impl Session {
     }
 
     fn restore_local_settings(&mut self) {
-        for (name, previous) in std::mem::take(&mut self.local_saved) {
+        self.restore_local_settings_after(0);
+    }
+
+    /// Undoes the `SET LOCAL` changes after the first `keep`.
+    fn restore_local_settings_after(&mut self, keep: usize) {
+        let undone = if keep < self.local_saved.len() {
+            self.local_saved.split_off(keep)
+        } else {
+            Vec::new()
+        };
+        for (name, previous) in undone.into_iter().rev() {
             let mut settings = self.info.settings();
             let restored = match previous {
                 Some(v) => settings.set(&name, &v),
@@ -1046,6 +1077,19 @@ impl Session {
             .extensions
             .get::<LyceumOptions>()
             .and_then(|o| o.as_of)
+    }
+}
+
+/// The error of a savepoint command that cannot run.
+fn savepoint_error(
+    command: &'static str,
+) -> impl Fn(transaction::SavepointError) -> EngineError {
+    move |e| match e {
+        transaction::SavepointError::NoTransaction => EngineError::NoTransaction { command },
+        transaction::SavepointError::Failed => EngineError::InFailedTransaction,
+        transaction::SavepointError::NoSuchSavepoint(name) => {
+            EngineError::NoSuchSavepoint { name }
+        }
     }
 }
 

@@ -58,6 +58,12 @@ pub enum Action {
     Commit,
     /// `ROLLBACK` / `ABORT`.
     Rollback,
+    /// `SAVEPOINT name`.
+    Savepoint { name: String },
+    /// `ROLLBACK TO [SAVEPOINT] name`.
+    RollbackTo { name: String },
+    /// `RELEASE [SAVEPOINT] name`.
+    Release { name: String },
     /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...` with modes Lyceum has already.
     SetTransaction,
     /// `DISCARD ALL` (and `DISCARD PLANS`/`SEQUENCES`/`TEMP`, which have nothing to drop).
@@ -99,7 +105,10 @@ pub struct UserSpec {
 impl Action {
     /// Whether this statement may run in a failed transaction (it ends it).
     pub fn ends_transaction(&self) -> bool {
-        matches!(self, Action::Commit | Action::Rollback)
+        matches!(
+            self,
+            Action::Commit | Action::Rollback | Action::RollbackTo { .. }
+        )
     }
 }
 
@@ -283,14 +292,15 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
             chain: false,
             savepoint: None,
         } => Action::Rollback,
+        SqlStatement::Rollback {
+            chain: false,
+            savepoint: Some(name),
+        } => Action::RollbackTo { name: ident(&name) },
         SqlStatement::Commit { .. } | SqlStatement::Rollback { .. } => {
-            return Err(unsupported(
-                "COMMIT AND CHAIN, ROLLBACK AND CHAIN and savepoints",
-            ));
+            return Err(unsupported("COMMIT AND CHAIN and ROLLBACK AND CHAIN"));
         }
-        SqlStatement::Savepoint { .. } | SqlStatement::ReleaseSavepoint { .. } => {
-            return Err(unsupported("savepoints"));
-        }
+        SqlStatement::Savepoint { name } => Action::Savepoint { name: ident(&name) },
+        SqlStatement::ReleaseSavepoint { name } => Action::Release { name: ident(&name) },
         SqlStatement::Discard { object_type } => Action::Discard {
             all: matches!(object_type, DiscardObject::ALL),
         },
@@ -644,7 +654,9 @@ mod tests {
         assert!(matches!(one("start transaction read only"), Action::Begin));
         assert!(matches!(one("END"), Action::Commit));
         assert!(matches!(one("abort"), Action::Rollback));
-        assert!(parse("savepoint a").is_err());
+        assert!(matches!(one("savepoint a"), Action::Savepoint { name } if name == "a"));
+        assert!(matches!(one("rollback to savepoint a"), Action::RollbackTo { name } if name == "a"));
+        assert!(matches!(one("release a"), Action::Release { name } if name == "a"));
         assert!(matches!(
             one("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"),
             Action::SetTransaction

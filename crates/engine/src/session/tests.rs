@@ -216,6 +216,17 @@ async fn a_transaction_reads_one_snapshot_and_fails_on_error() -> Result<()> {
     assert_eq!(session.transaction_status(), TransactionStatus::Idle);
     assert_eq!(one(&mut session, "SELECT 1").await?, "1");
 
+    // A savepoint recovers the transaction after an error (SQLAlchemy nests this way).
+    session.execute("BEGIN; SAVEPOINT s1").await?;
+    assert!(rows(&mut session, "SELECT 1/0").await.is_err());
+    session.execute("ROLLBACK TO SAVEPOINT s1").await?;
+    assert_eq!(one(&mut session, "SELECT 5").await?, "5");
+    session.execute("RELEASE SAVEPOINT s1; COMMIT").await?;
+    assert!(matches!(
+        session.execute("SAVEPOINT outside").await,
+        Err(EngineError::NoTransaction { .. })
+    ));
+
     // SET LOCAL lasts until the end of the transaction.
     session
         .execute("BEGIN; SET LOCAL application_name = 'inside'")

@@ -18,6 +18,9 @@ pub(crate) struct Transaction {
     status: TransactionStatus,
     /// The warehouse version the transaction reads, once its first statement pinned it.
     version: Option<u64>,
+    /// Open savepoints, oldest first, with the number of `SET LOCAL` changes made before
+    /// each (rolling back to it undoes the later ones).
+    savepoints: Vec<(String, usize)>,
 }
 
 /// A warning for the client when a command has no effect (PostgreSQL sends a NOTICE /
@@ -58,6 +61,51 @@ impl Transaction {
         }
     }
 
+    /// `SAVEPOINT name` (a name may repeat; the latest wins, as in PostgreSQL).
+    pub(crate) fn savepoint(&mut self, name: &str, local_changes: usize) -> Result<(), SavepointError> {
+        match self.status {
+            TransactionStatus::Idle => Err(SavepointError::NoTransaction),
+            TransactionStatus::Failed => Err(SavepointError::Failed),
+            TransactionStatus::InTransaction => {
+                self.savepoints.push((name.to_string(), local_changes));
+                Ok(())
+            }
+        }
+    }
+
+    /// `ROLLBACK TO name`: the transaction is usable again; returns how many `SET LOCAL`
+    /// changes to keep.
+    pub(crate) fn rollback_to(&mut self, name: &str) -> Result<usize, SavepointError> {
+        if self.status == TransactionStatus::Idle {
+            return Err(SavepointError::NoTransaction);
+        }
+        let at = self
+            .savepoints
+            .iter()
+            .rposition(|(n, _)| n == name)
+            .ok_or_else(|| SavepointError::NoSuchSavepoint(name.to_string()))?;
+        // The savepoint itself stays, as in PostgreSQL.
+        self.savepoints.truncate(at + 1);
+        self.status = TransactionStatus::InTransaction;
+        Ok(self.savepoints[at].1)
+    }
+
+    /// `RELEASE name`: forgets it and every savepoint after it.
+    pub(crate) fn release(&mut self, name: &str) -> Result<(), SavepointError> {
+        match self.status {
+            TransactionStatus::Idle => return Err(SavepointError::NoTransaction),
+            TransactionStatus::Failed => return Err(SavepointError::Failed),
+            TransactionStatus::InTransaction => {}
+        }
+        let at = self
+            .savepoints
+            .iter()
+            .rposition(|(n, _)| n == name)
+            .ok_or_else(|| SavepointError::NoSuchSavepoint(name.to_string()))?;
+        self.savepoints.truncate(at);
+        Ok(())
+    }
+
     pub(crate) fn begin(&mut self) -> Option<TransactionWarning> {
         match self.status {
             TransactionStatus::Idle => {
@@ -75,6 +123,7 @@ impl Transaction {
         let previous = self.status;
         self.status = TransactionStatus::Idle;
         self.version = None;
+        self.savepoints.clear();
         let tag = if commit && previous != TransactionStatus::Failed {
             "COMMIT"
         } else {
@@ -95,6 +144,14 @@ impl Transaction {
     pub(crate) fn is_failed(&self) -> bool {
         self.status == TransactionStatus::Failed
     }
+}
+
+/// Why a savepoint command cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointError {
+    NoTransaction,
+    Failed,
+    NoSuchSavepoint(String),
 }
 
 #[cfg(test)]
@@ -125,6 +182,24 @@ mod tests {
             tx.status(),
             TransactionStatus::Idle,
             "errors outside a transaction"
+        );
+    }
+
+    #[test]
+    fn savepoints_recover_a_failed_transaction() {
+        let mut tx = Transaction::default();
+        assert_eq!(tx.savepoint("a", 0), Err(SavepointError::NoTransaction));
+        tx.begin();
+        tx.savepoint("a", 0).expect("a");
+        tx.savepoint("b", 2).expect("b");
+        tx.fail();
+        assert_eq!(tx.savepoint("c", 2), Err(SavepointError::Failed));
+        assert_eq!(tx.rollback_to("b"), Ok(2));
+        assert_eq!(tx.status(), TransactionStatus::InTransaction);
+        tx.release("a").expect("release");
+        assert_eq!(
+            tx.rollback_to("b"),
+            Err(SavepointError::NoSuchSavepoint("b".into()))
         );
     }
 }
