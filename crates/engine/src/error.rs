@@ -90,6 +90,12 @@ pub enum EngineError {
     #[error("{command} can only be used in transaction blocks")]
     NoTransaction { command: &'static str },
 
+    #[error("cursor \"{name}\" does not exist")]
+    NoSuchCursor { name: String },
+
+    #[error("cursor \"{name}\" already exists")]
+    DuplicateCursor { name: String },
+
     #[error("savepoint \"{name}\" does not exist")]
     NoSuchSavepoint { name: String },
 

@@ -122,6 +122,8 @@ pub mod codes {
     pub const SERIALIZATION_FAILURE: &str = "40001";
     pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
     pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+    pub const INVALID_CURSOR_NAME: &str = "34000";
+    pub const DUPLICATE_CURSOR: &str = "42P03";
     pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";
     pub const INTERNAL_ERROR: &str = "XX000";
 }
@@ -161,6 +163,8 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::ReadOnly { .. } => READ_ONLY_SQL_TRANSACTION,
         EngineError::NoTransaction { .. } => NO_ACTIVE_SQL_TRANSACTION,
         EngineError::NoSuchSavepoint { .. } => INVALID_SAVEPOINT_SPECIFICATION,
+        EngineError::NoSuchCursor { .. } => INVALID_CURSOR_NAME,
+        EngineError::DuplicateCursor { .. } => DUPLICATE_CURSOR,
         EngineError::Authentication(lyceum_catalog::ScramError::WrongPassword) => INVALID_PASSWORD,
         EngineError::Authentication(_) => PROTOCOL_VIOLATION,
         _ => INTERNAL_ERROR,

@@ -4,7 +4,8 @@
 //! is an `oid[]`. DataFusion sees a string and cannot compare it with a list. This
 //! analyzer rule runs before type coercion and, where a string literal that reads as an
 //! array literal is compared with (or cast to) a list, replaces it with the list value of
-//! the list's element type. Other literals are left alone.
+//! the list's element type. A string literal compared with a boolean (`indisprimary =
+//! 't'`) is read as PostgreSQL reads booleans. Other literals are left alone.
 
 use std::sync::Arc;
 
@@ -83,17 +84,36 @@ fn list_literal(text: &str, element: &DataType) -> Option<Expr> {
     ))
 }
 
+/// PostgreSQL's spellings of a boolean (`'t'`, `'yes'`, `'on'`, `'1'`, ...).
+fn bool_literal(text: &str) -> Option<Expr> {
+    let value = match text.trim().to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => true,
+        "f" | "false" | "n" | "no" | "off" | "0" => false,
+        _ => return None,
+    };
+    Some(Expr::Literal(ScalarValue::Boolean(Some(value)), None))
+}
+
+/// The literal `text` as a value of `target`, where PostgreSQL would read it so and
+/// DataFusion cannot (arrays, booleans).
+fn typed_literal(text: &str, target: &DataType) -> Option<Expr> {
+    match target {
+        DataType::Boolean => bool_literal(text),
+        other => list_literal(text, element_type(other)?),
+    }
+}
+
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) if is_comparison(&op) => {
             let left_type = left.get_type(schema as &dyn ExprSchema).ok();
             let right_type = right.get_type(schema as &dyn ExprSchema).ok();
             let new_right = text_literal(&right)
-                .zip(left_type.as_ref().and_then(element_type))
-                .and_then(|(text, element)| list_literal(text, element));
+                .zip(left_type.as_ref())
+                .and_then(|(text, target)| typed_literal(text, target));
             let new_left = text_literal(&left)
-                .zip(right_type.as_ref().and_then(element_type))
-                .and_then(|(text, element)| list_literal(text, element));
+                .zip(right_type.as_ref())
+                .and_then(|(text, target)| typed_literal(text, target));
             let changed = new_left.is_some() || new_right.is_some();
             let expr = Expr::BinaryExpr(BinaryExpr {
                 left: new_left.map(Box::new).unwrap_or(left),

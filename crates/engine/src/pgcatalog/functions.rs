@@ -644,6 +644,42 @@ pub fn register(
             shape(args, Arc::new(out))
         },
     ));
+    // `x::regclass` for a computed x: an OID stays an OID, a name is looked up (an
+    // error for a relation that does not exist, as the cast is in PostgreSQL).
+    let s = state.clone();
+    let session = info.clone();
+    ctx.register_udf(udf(
+        "lyceum_regclass",
+        &[],
+        Signature::any(1, Volatility::Stable),
+        DataType::Int32,
+        move |args| {
+            let Some(arg) = args.args.first() else {
+                return datafusion::common::exec_err!("regclass needs a value");
+            };
+            if arg.data_type().is_integer() {
+                let out: arrow::array::Int32Array = int_arg(args, 0)?.into_iter().collect();
+                return shape(args, Arc::new(out));
+            }
+            let model = s.model();
+            let path = search_path(&session);
+            let mut out = Vec::with_capacity(args.number_rows);
+            for name in text_arg(args, 0)? {
+                match name {
+                    None => out.push(None),
+                    Some(name) => match relation_by_name(&model, &path, &name) {
+                        Some(oid) => out.push(Some(oid)),
+                        None => {
+                            return Err(datafusion::error::DataFusionError::Plan(format!(
+                                "table '{name}' not found (relation \"{name}\" does not exist)"
+                            )));
+                        }
+                    },
+                }
+            }
+            shape(args, Arc::new(arrow::array::Int32Array::from(out)))
+        },
+    ));
     ctx.register_udf(udf(
         "lyceum_regnamespace_out",
         &[],

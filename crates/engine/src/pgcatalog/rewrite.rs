@@ -22,7 +22,7 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion_pg_catalog::sql::rules::{
-    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
+    CurrentUserVariableToSessionUserFunctionCall,
     FixArrayLiteral, PrependUnqualifiedPgTableName, ResolveUnqualifiedIdentifier,
     RewriteArrayAnyAllOperation, RewritePgCatalogOperator, RewriteRegCastToSubquery,
     SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
@@ -43,7 +43,6 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
             Arc::new(RegTypeOutput),
             Arc::new(EmptyCatalogScans),
             Arc::new(SubqueryForms),
-            Arc::new(AliasDuplicatedProjectionRewrite),
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
             Arc::new(PrependUnqualifiedPgTableName),
@@ -555,6 +554,7 @@ fn reg_output(operand: &Expr, kind: &str) -> Option<Expr> {
     }
     match kind {
         "regtype" => parse_expr(&format!("format_type({operand}, NULL)")),
+        "regclass" => parse_expr(&format!("lyceum_regclass_out(lyceum_regclass({operand}))")),
         other => parse_expr(&format!("lyceum_{other}_out({operand})")),
     }
 }
@@ -600,6 +600,20 @@ impl VisitorMut for RegOutputVisitor {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
+        // `x::regclass` of a computed value (a name built as text, or an OID) anywhere
+        // else is the relation's OID.
+        if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
+            && reg_kind(data_type) == Some("regclass")
+            && !matches!(inner.as_ref(), Expr::Value(_))
+            && let Some(oid) = parse_expr(&format!("lyceum_regclass({inner})"))
+        {
+            *expr = oid;
+            return ControlFlow::Continue(());
+        }
         // `x::regclass::text` anywhere is the name.
         if let Expr::Cast {
             expr: inner,
@@ -785,7 +799,14 @@ impl VisitorMut for SubqueryVisitor {
                     _ => None,
                 }
             }
-            Expr::Subquery(q) => empty_lookup(q)
+            Expr::Exists { subquery, negated } => over_nothing(subquery)
+                .then(|| Expr::Value(Value::Boolean(*negated).with_empty_span())),
+            Expr::InSubquery {
+                subquery, negated, ..
+            } => over_nothing(subquery)
+                .then(|| Expr::Value(Value::Boolean(*negated).with_empty_span())),
+            Expr::Subquery(q) => bare_select(q)
+                .or_else(|| empty_lookup(q))
                 .or_else(|| catalog_lookup(q))
                 .or_else(|| aggregate_without_limit(q)),
             _ => None,
@@ -876,6 +897,13 @@ fn aggregated(q: &Query, aggregate: &str) -> Option<Query> {
 }
 
 fn array_subquery(q: &Query) -> Option<Expr> {
+    if let Some((select, value)) = single_value_select(q)
+        && !is_aggregate(value)
+        && joins_to_nothing(select)
+    {
+        // No rows: the empty array.
+        return parse_expr("make_array()");
+    }
     if q.limit_clause.is_some() {
         return None;
     }
@@ -969,6 +997,37 @@ fn is_catalog_relation(factor: &TableFactor) -> bool {
         [table] => table.starts_with("pg_"),
         _ => false,
     }
+}
+
+/// Whether a subquery's rows come from a join that must be empty (then `EXISTS` is
+/// false and `IN` finds nothing).
+fn over_nothing(q: &Query) -> bool {
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return false;
+    };
+    let grouped = !matches!(&select.group_by,
+        datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    let aggregated = select.projection.iter().any(|item| match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => is_aggregate(e),
+        _ => false,
+    });
+    // `SELECT count(*) FROM nothing` is one row.
+    !grouped && !aggregated && select.having.is_none() && joins_to_nothing(select)
+}
+
+/// `(SELECT expr)` with no `FROM` is `expr` (without the extra level of nesting that keeps
+/// DataFusion from resolving outer columns two levels up).
+fn bare_select(q: &Query) -> Option<Expr> {
+    let (select, value) = single_value_select(q)?;
+    if !select.from.is_empty()
+        || select.selection.is_some()
+        || q.limit_clause.is_some()
+        || q.order_by.is_some()
+        || is_aggregate(value)
+    {
+        return None;
+    }
+    Some(Expr::Nested(Box::new(value.clone())))
 }
 
 /// A scalar subquery without aggregation over a join that must be empty returns no row:
@@ -1248,6 +1307,13 @@ pub fn client_schema(schema: &arrow::datatypes::Schema) -> arrow::datatypes::Sch
 }
 
 fn name_select(select: &mut Select) {
+    // `SELECT n.oid, n.*`: the explicit column repeats one of the wildcard's.
+    let has_wildcard = select.projection.iter().any(|item| {
+        matches!(
+            item,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(_, _)
+        )
+    });
     let names: Vec<Option<String>> = select
         .projection
         .iter()
@@ -1269,13 +1335,13 @@ fn name_select(select: &mut Select) {
         let count = seen.entry(name.clone()).or_default();
         let index = *count;
         *count += 1;
-        let target = if index == 0 {
+        let target = if index == 0 && !has_wildcard {
             name
         } else {
             format!("{name}{DUPLICATE_MARK}{index}")
         };
         match item {
-            SelectItem::UnnamedExpr(expr) if is_column(expr) && index == 0 => {}
+            SelectItem::UnnamedExpr(expr) if is_column(expr) && index == 0 && !has_wildcard => {}
             SelectItem::UnnamedExpr(expr) => {
                 *item = SelectItem::ExprWithAlias {
                     expr: expr.clone(),
@@ -1311,7 +1377,11 @@ fn postgres_name(expr: &Expr) -> Option<String> {
         },
         Expr::Nested(inner) => postgres_name(inner)?,
         Expr::CompoundFieldAccess { root, .. } => postgres_name(root)?,
-        Expr::Case { .. } => "case".into(),
+        // PostgreSQL names a CASE after its ELSE result when that has a name of its own.
+        Expr::Case { else_result, .. } => match else_result.as_deref().and_then(postgres_name) {
+            Some(n) if n != "?column?" && !matches!(else_result.as_deref(), Some(Expr::Case { .. })) => n,
+            _ => "case".into(),
+        },
         Expr::Exists { .. } => "exists".into(),
         Expr::Array(_) => "array".into(),
         Expr::Extract { .. } => "extract".into(),

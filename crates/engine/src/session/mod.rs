@@ -13,6 +13,7 @@
 //! SQL `PREPARE` alike.
 
 mod control;
+mod cursor;
 mod functions;
 mod options;
 mod prepared;
@@ -175,6 +176,7 @@ impl Engine {
             local_saved: Vec::new(),
             notices: Vec::new(),
             stream_failed: None,
+            cursors: HashMap::new(),
         })
     }
 
@@ -230,6 +232,8 @@ pub enum QueryOutput {
     Rows {
         schema: SchemaRef,
         stream: SendableRecordBatchStream,
+        /// The command tag's word: `SELECT`, or `FETCH` for a cursor's rows.
+        tag: &'static str,
     },
     /// A command without rows (`SET`, ...), with its PostgreSQL command tag.
     Command { tag: String },
@@ -284,6 +288,8 @@ pub struct Session {
     notices: Vec<Notice>,
     /// Set when the rows of the last statement ended in an error while streaming.
     stream_failed: Option<Arc<AtomicBool>>,
+    /// Open SQL cursors (`DECLARE`), by name.
+    cursors: HashMap<String, cursor::Cursor>,
 }
 
 impl Drop for Session {
@@ -574,6 +580,48 @@ impl Session {
                 Ok(command("RESET"))
             }
             Action::SetTransaction => Ok(command("SET")),
+            Action::DeclareCursor { name, query, hold } => {
+                if !*hold && self.tx.status() == TransactionStatus::Idle {
+                    return Err(EngineError::NoTransaction {
+                        command: "DECLARE CURSOR",
+                    });
+                }
+                if self.cursors.contains_key(name) {
+                    return Err(EngineError::DuplicateCursor { name: name.clone() });
+                }
+                self.pin().await?;
+                let plan = limits.run(self.plan(query)).await?;
+                let df = self.ctx.execute_logical_plan(plan).await?;
+                let schema = pgcatalog::rewrite::client_schema(df.schema().as_arrow());
+                let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+                self.cursors
+                    .insert(name.clone(), cursor::Cursor::new(schema, stream, *hold));
+                Ok(command("DECLARE CURSOR"))
+            }
+            Action::Fetch { name, count } => {
+                let cursor = self
+                    .cursors
+                    .get_mut(name)
+                    .ok_or_else(|| EngineError::NoSuchCursor { name: name.clone() })?;
+                let (schema, batches) = limits.run(cursor.fetch(*count)).await?;
+                let stream = MemoryStream::try_new(batches, schema.clone(), None)?;
+                Ok(QueryOutput::Rows {
+                    schema,
+                    stream: Box::pin(stream),
+                    tag: "FETCH",
+                })
+            }
+            Action::CloseCursor { name } => {
+                match name {
+                    Some(name) => {
+                        if self.cursors.remove(name).is_none() {
+                            return Err(EngineError::NoSuchCursor { name: name.clone() });
+                        }
+                    }
+                    None => self.cursors.clear(),
+                }
+                Ok(command(if name.is_some() { "CLOSE CURSOR" } else { "CLOSE CURSOR ALL" }))
+            }
             Action::Savepoint { name } => {
                 let changes = self.local_saved.len();
                 self.tx
@@ -605,6 +653,8 @@ impl Session {
             }
             Action::Commit | Action::Rollback => {
                 let (tag, warning) = self.tx.end(matches!(action, Action::Commit));
+                // Cursors end with their transaction unless declared WITH HOLD.
+                self.cursors.retain(|_, c| c.holds());
                 if let Some(w) = warning {
                     self.warn("25P01", w.message());
                 }
@@ -622,6 +672,7 @@ impl Session {
                 }
                 self.reset_all()?;
                 self.prepared.clear();
+                self.cursors.clear();
                 Ok(command("DISCARD ALL"))
             }
             Action::CreateUser(spec) => {
@@ -755,6 +806,33 @@ impl Session {
     async fn plan(&self, statement: &DFStatement) -> Result<LogicalPlan> {
         let statement = pgcatalog::rewrite(statement.clone());
         let plan = self.ctx.state().statement_to_plan(statement).await?;
+        match &plan {
+            LogicalPlan::Ddl(ddl) => {
+                let statement = match ddl.name() {
+                    "CreateMemoryTable" => "CREATE TABLE AS",
+                    "CreateExternalTable" => "CREATE EXTERNAL TABLE",
+                    "CreateView" => "CREATE VIEW",
+                    "CreateCatalogSchema" => "CREATE SCHEMA",
+                    "CreateCatalog" => "CREATE DATABASE",
+                    "CreateIndex" => "CREATE INDEX",
+                    "DropTable" => "DROP TABLE",
+                    "DropView" => "DROP VIEW",
+                    "DropCatalogSchema" => "DROP SCHEMA",
+                    "CreateFunction" => "CREATE FUNCTION",
+                    "DropFunction" => "DROP FUNCTION",
+                    other => other,
+                };
+                return Err(EngineError::ReadOnly {
+                    statement: statement.to_string(),
+                });
+            }
+            LogicalPlan::Dml(dml) => {
+                return Err(EngineError::ReadOnly {
+                    statement: dml.op.to_string(),
+                });
+            }
+            _ => {}
+        }
         SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
@@ -789,6 +867,7 @@ impl Session {
         Ok(QueryOutput::Rows {
             schema,
             stream: limits.wrap(stream),
+            tag: "SELECT",
         })
     }
 
@@ -1108,6 +1187,7 @@ fn rows(schema: SchemaRef, batch: RecordBatch) -> Result<QueryOutput> {
     Ok(QueryOutput::Rows {
         schema,
         stream: Box::pin(stream),
+        tag: "SHOW",
     })
 }
 

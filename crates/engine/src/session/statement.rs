@@ -58,6 +58,16 @@ pub enum Action {
     Commit,
     /// `ROLLBACK` / `ABORT`.
     Rollback,
+    /// `DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR query`.
+    DeclareCursor {
+        name: String,
+        query: Box<DFStatement>,
+        hold: bool,
+    },
+    /// `FETCH [FORWARD] [count | ALL] FROM name`; `None` is all remaining rows.
+    Fetch { name: String, count: Option<u64> },
+    /// `CLOSE name | ALL`.
+    CloseCursor { name: Option<String> },
     /// `SAVEPOINT name`.
     Savepoint { name: String },
     /// `ROLLBACK TO [SAVEPOINT] name`.
@@ -403,11 +413,58 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
                 statement: statement_kind(&sql),
             });
         }
-        SqlStatement::Declare { .. } | SqlStatement::Fetch { .. } | SqlStatement::Close { .. } => {
-            return Err(unsupported(
-                "SQL cursors (DECLARE/FETCH/CLOSE); use the extended protocol's row limits",
-            ));
+        SqlStatement::Declare { stmts } => {
+            let [declare] = stmts.as_slice() else {
+                return Err(unsupported("several cursors in one DECLARE"));
+            };
+            let (Some(query), [name]) = (&declare.for_query, declare.names.as_slice()) else {
+                return Err(unsupported("DECLARE of anything but a cursor for a query"));
+            };
+            if declare.scroll == Some(true) {
+                return Err(unsupported("SCROLL cursors (cursors here only move forward)"));
+            }
+            Action::DeclareCursor {
+                name: ident(name),
+                query: Box::new(DFStatement::Statement(Box::new(SqlStatement::Query(
+                    query.clone(),
+                )))),
+                hold: declare.hold == Some(true),
+            }
         }
+        SqlStatement::Fetch {
+            name,
+            direction,
+            into: None,
+            ..
+        } => {
+            use ast::FetchDirection as D;
+            let number = |v: &ast::ValueWithSpan| match &v.value {
+                Value::Number(n, _) => n
+                    .parse::<u64>()
+                    .map_err(|_| EngineError::Syntax(format!("FETCH count {n} is not a count"))),
+                other => Err(EngineError::Syntax(format!("FETCH count {other}"))),
+            };
+            let count = match direction {
+                D::Next | D::Forward { limit: None } => Some(1),
+                D::Count { limit } | D::Forward { limit: Some(limit) } => Some(number(&limit)?),
+                D::All | D::ForwardAll => None,
+                other => {
+                    return Err(unsupported(&format!(
+                        "FETCH {other} (cursors here only move forward)"
+                    )));
+                }
+            };
+            Action::Fetch {
+                name: ident(&name),
+                count,
+            }
+        }
+        SqlStatement::Close { cursor } => Action::CloseCursor {
+            name: match cursor {
+                ast::CloseCursor::All => None,
+                ast::CloseCursor::Specific { name } => Some(ident(&name)),
+            },
+        },
         other => Action::Query(Box::new(DFStatement::Statement(Box::new(other)))),
     })
 }
@@ -697,6 +754,14 @@ mod tests {
             Action::Deallocate { name: Some(n) } if n == "q"
         ));
         assert!(matches!(one("select * from t"), Action::Query(_)));
+        assert!(matches!(
+            one("declare c no scroll cursor with hold for select 1"),
+            Action::DeclareCursor { name, hold: true, .. } if name == "c"
+        ));
+        assert!(matches!(one("fetch 2048 in c"), Action::Fetch { count: Some(2048), .. }));
+        assert!(matches!(one("fetch all from c"), Action::Fetch { count: None, .. }));
+        assert!(matches!(one("close all"), Action::CloseCursor { name: None }));
+        assert!(parse("fetch backward 1 from c").is_err());
         for (sql, kind) in [
             ("create temp table t (a int)", "CREATE TABLE"),
             ("insert into t values (1)", "INSERT"),

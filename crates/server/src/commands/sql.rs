@@ -52,7 +52,7 @@ pub async fn run(args: SqlArgs) -> Result<(), CliError> {
     let mut last_tag = None;
     for (i, output) in outputs.into_iter().enumerate() {
         match output {
-            QueryOutput::Rows { schema, stream } if Some(i) == last_rows => {
+            QueryOutput::Rows { schema, stream, .. } if Some(i) == last_rows => {
                 print_rows(schema, stream, args.format).await?;
             }
             QueryOutput::Rows { stream, .. } => {

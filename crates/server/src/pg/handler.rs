@@ -121,12 +121,15 @@ pub(crate) fn response(
         QueryOutput::Command { tag } => Response::Execution(tag_of(&tag)),
         QueryOutput::TransactionStart { tag } => Response::TransactionStart(Tag::new(&tag)),
         QueryOutput::TransactionEnd { tag } => Response::TransactionEnd(Tag::new(&tag)),
-        QueryOutput::Rows { schema, stream } => Response::Query(encoding::query_response(
-            &schema,
+        QueryOutput::Rows {
+            schema,
             stream,
-            guard.clone(),
-            format,
-        )?),
+            tag,
+        } => {
+            let mut rows = encoding::query_response(&schema, stream, guard.clone(), format)?;
+            rows.set_command_tag(tag);
+            Response::Query(rows)
+        }
     })
 }
 

@@ -1,0 +1,131 @@
+"""Replays the catalog queries BI tools and drivers send at connect and while browsing
+(tests/compat/*.sql: DBeaver, Metabase, Grafana, Npgsql/Power BI, pgAdmin, Tableau,
+collected from the tools' public sources) against Lyceum, and the same queries against
+PostgreSQL 15 with the same star schema loaded: each must plan and return the columns
+PostgreSQL returns, in order, with rows where the tool expects rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from lyceum_server import LyceumServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = sorted((ROOT / "tests" / "compat").glob("*.sql"))
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def parse_corpus(path: Path):
+    """(name, expectation, sql) for every `-- query:` of a corpus file."""
+    text = path.read_text()
+    parts = re.split(r"^-- query: (.*)$", text, flags=re.M)
+    queries = []
+    for i in range(1, len(parts), 2):
+        name, body = parts[i].strip(), parts[i + 1]
+        expect, sql, header = "any", [], True
+        for line in body.split("\n"):
+            if header and not line.strip():
+                continue
+            if header and line.startswith("-- source:"):
+                continue
+            if header and line.startswith("-- expect:"):
+                expect = line.split(":", 1)[1].strip()
+                continue
+            header = False
+            sql.append(line)
+        queries.append((name, expect, "\n".join(sql).strip()))
+    return queries
+
+
+CASES = [(p.stem, name, expect, sql) for p in CORPUS for (name, expect, sql) in parse_corpus(p)]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """A PostgreSQL 15 server with Lyceum's schema (no rows), or a failure saying how to
+    get one."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail("PostgreSQL 15 is needed as the reference (apt-get install postgresql)")
+    as_root = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="lyceum-pgref-", dir="/tmp"))
+    prefix = []
+    if as_root:
+        # initdb refuses root: run the reference as Debian's `postgres` user.
+        shutil.chown(base, user="postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    data, port = base / "data", free_port()
+    subprocess.run(prefix + [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U",
+                             "postgres", "--no-sync"], check=True, capture_output=True)
+    subprocess.run(prefix + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l",
+                             str(base / "log"), "-o",
+                             "-p %d -k %s -c listen_addresses=''" % (port, base), "start"],
+                   check=True, capture_output=True)
+    try:
+        info = dict(host=str(base), port=port, user="postgres", dbname="postgres")
+        with psycopg.connect(**info, autocommit=True) as c:
+            c.execute("CREATE DATABASE lyceum")
+        info["dbname"] = "lyceum"
+        schema = (ROOT / "crates" / "catalog" / "schema.sql").read_text()
+        schema = re.sub(r"\bDOUBLE\b(?! PRECISION)", "DOUBLE PRECISION", schema)
+        with psycopg.connect(**info, autocommit=True) as c:
+            c.execute(schema)
+            c.execute("CREATE SCHEMA system")
+        yield info
+    finally:
+        subprocess.run(prefix + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                                 "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server(lyceum_bin, warehouse):
+    with LyceumServer(lyceum_bin, warehouse) as s:
+        yield s
+
+
+def run(conninfo, sql):
+    """(column names, column type OIDs, rows) of the last result of `sql`."""
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        cur = conn.execute(sql, prepare=False)
+        if cur.description is None:
+            return [], [], []
+        names = [d.name for d in cur.description]
+        types = [d.type_code for d in cur.description]
+        return names, types, cur.fetchall()
+
+
+@pytest.mark.parametrize("tool, name, expect, sql", CASES,
+                         ids=["%s:%s" % (c[0], c[1]) for c in CASES])
+def test_tool_query(server, reference, tool, name, expect, sql):
+    if expect.startswith("error"):
+        code = expect.split()[1]
+        with pytest.raises(psycopg.Error) as caught:
+            run(server.conninfo(), sql)
+        assert caught.value.sqlstate == code, str(caught.value)
+        return
+    names, _types, rows = run(server.conninfo(), sql)
+    if expect == "rows":
+        assert rows, "%s expects rows" % name
+    elif expect == "empty":
+        assert not rows, rows[:3]
+    try:
+        ref_names, _ref_types, _ = run(reference, sql)
+    except psycopg.Error as e:
+        pytest.fail("PostgreSQL itself refuses this query (fix the corpus): %s" % e)
+    assert names == ref_names
