@@ -100,14 +100,19 @@ def server(lyceum_bin, warehouse):
 
 
 def run(conninfo, sql):
-    """(column names, column type OIDs, rows) of the last result of `sql`."""
+    """(column names, column type OIDs, rows) of the last result with rows of `sql` (a
+    tool may send several statements in one query string)."""
     with psycopg.connect(**conninfo, autocommit=True) as conn:
         cur = conn.execute(sql, prepare=False)
-        if cur.description is None:
-            return [], [], []
-        names = [d.name for d in cur.description]
-        types = [d.type_code for d in cur.description]
-        return names, types, cur.fetchall()
+        last, last_with_rows = ([], [], []), None
+        while True:
+            if cur.description is not None:
+                last = ([d.name for d in cur.description],
+                        [d.type_code for d in cur.description], cur.fetchall())
+                if last[2]:
+                    last_with_rows = last
+            if not cur.nextset():
+                return last_with_rows or last
 
 
 @pytest.mark.parametrize("tool, name, expect, sql", CASES,

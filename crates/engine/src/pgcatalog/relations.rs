@@ -753,6 +753,62 @@ pub fn pg_description(model: &Model) -> Rows {
     rows
 }
 
+pub const PG_DEPEND: &[Col] = &[
+    ("classid", Kind::Oid, false),
+    ("objid", Kind::Oid, false),
+    ("objsubid", Kind::I32, false),
+    ("refclassid", Kind::Oid, false),
+    ("refobjid", Kind::Oid, false),
+    ("refobjsubid", Kind::I32, false),
+    ("deptype", Kind::Char, false),
+];
+
+/// Dependencies between Lyceum's objects, as PostgreSQL records them: a key's index
+/// depends internally (`i`) on its constraint; a constraint automatically (`a`) on the
+/// columns it constrains; a foreign key normally (`n`) on the key it references.
+pub fn pg_depend(model: &Model) -> Rows {
+    let mut rows = Rows::new(PG_DEPEND);
+    for r in sorted(model) {
+        for c in &r.constraints {
+            if c.kind == 'p' {
+                let index = oids::table(&format!("{}.{}", r.schema, r.name)).primary_key_index;
+                rows.push(vec![
+                    V::oid(oids::PG_CLASS_OID),
+                    V::oid(index),
+                    V::i32(0),
+                    V::oid(oids::PG_CONSTRAINT_OID),
+                    V::oid(c.oid),
+                    V::i32(0),
+                    V::text("i"),
+                ]);
+            }
+            for attnum in &c.columns {
+                rows.push(vec![
+                    V::oid(oids::PG_CONSTRAINT_OID),
+                    V::oid(c.oid),
+                    V::i32(0),
+                    V::oid(oids::PG_CLASS_OID),
+                    V::oid(r.oid),
+                    V::i32(i32::from(*attnum)),
+                    V::text("a"),
+                ]);
+            }
+            if let Some((_, _, referenced_index)) = &c.references {
+                rows.push(vec![
+                    V::oid(oids::PG_CONSTRAINT_OID),
+                    V::oid(c.oid),
+                    V::i32(0),
+                    V::oid(oids::PG_CLASS_OID),
+                    V::oid(*referenced_index),
+                    V::i32(0),
+                    V::text("n"),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
 /// `pg_description` rows of built-in objects: `(objoid, classoid, objsubid)` and text.
 pub type DescriptionRows = Vec<((i32, i32, i32), String)>;
 

@@ -34,6 +34,7 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
         vec![
             Arc::new(PostgresColumnNames),
             Arc::new(FromClauseFunctions),
+            Arc::new(VectorSubscripts),
             Arc::new(SystemColumns),
             Arc::new(LikeEscapes),
             Arc::new(RegexSubstring),
@@ -148,6 +149,81 @@ impl SqlStatementRewriteRule for FromClauseFunctions {
                         alias: Some(alias),
                         sample: None,
                     };
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = s.visit(&mut V);
+        s
+    }
+}
+
+/// `int2vector` and `oidvector` columns (`pg_index.indkey`, ...) are subscripted from 0 in
+/// PostgreSQL; Lyceum stores them as arrays, subscripted from 1. Subscripts and
+/// `array_lower`/`array_upper` of these columns are shifted to match.
+#[derive(Debug)]
+pub struct VectorSubscripts;
+
+/// Catalog columns of PostgreSQL's zero-based vector types.
+const VECTOR_COLUMNS: &[&str] = &[
+    "indkey",
+    "indclass",
+    "indcollation",
+    "indoption",
+    "tgattr",
+    "proargtypes",
+    "partattrs",
+    "partclass",
+    "partcollation",
+    "stxkeys",
+];
+
+fn is_vector_column(e: &Expr) -> bool {
+    let name = match e {
+        Expr::Identifier(id) => &id.value,
+        Expr::CompoundIdentifier(ids) => match ids.last() {
+            Some(id) => &id.value,
+            None => return false,
+        },
+        _ => return false,
+    };
+    VECTOR_COLUMNS.contains(&name.to_lowercase().as_str())
+}
+
+impl SqlStatementRewriteRule for VectorSubscripts {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript};
+        struct V;
+        impl VisitorMut for V {
+            type Break = ();
+            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                match e {
+                    Expr::CompoundFieldAccess { root, access_chain } if is_vector_column(root) => {
+                        if let Some(AccessExpr::Subscript(Subscript::Index { index })) =
+                            access_chain.first_mut()
+                            && let Some(shifted) = parse_expr(&format!("({index}) + 1"))
+                        {
+                            *index = shifted;
+                        }
+                    }
+                    Expr::Function(f) => {
+                        let Some(name) = f.name.0.last().and_then(ObjectNamePart::as_ident) else {
+                            return ControlFlow::Continue(());
+                        };
+                        let lower = name.value.to_lowercase();
+                        if (lower == "array_lower" || lower == "array_upper")
+                            && let FunctionArguments::List(list) = &f.args
+                            && let Some(first) = list.args.first()
+                            && let datafusion::sql::sqlparser::ast::FunctionArg::Unnamed(
+                                datafusion::sql::sqlparser::ast::FunctionArgExpr::Expr(arg),
+                            ) = first
+                            && is_vector_column(arg)
+                            && let Some(shifted) = parse_expr(&format!("({f}) - 1"))
+                        {
+                            *e = shifted;
+                        }
+                    }
+                    _ => {}
                 }
                 ControlFlow::Continue(())
             }
@@ -599,6 +675,22 @@ impl VisitorMut for RegOutputVisitor {
         ControlFlow::Continue(())
     }
 
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
+        // `x::regclass::text` anywhere is the name (seen before the inner cast becomes
+        // an OID below).
+        if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
+            && is_text_type(data_type)
+            && let Some(name) = shown_reg_cast(inner)
+        {
+            *expr = name;
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
         // `x::regclass` of a computed value (a name built as text, or an OID) anywhere
         // else is the relation's OID.
@@ -612,18 +704,6 @@ impl VisitorMut for RegOutputVisitor {
             && let Some(oid) = parse_expr(&format!("lyceum_regclass({inner})"))
         {
             *expr = oid;
-            return ControlFlow::Continue(());
-        }
-        // `x::regclass::text` anywhere is the name.
-        if let Expr::Cast {
-            expr: inner,
-            data_type,
-            ..
-        } = expr
-            && is_text_type(data_type)
-            && let Some(name) = shown_reg_cast(inner)
-        {
-            *expr = name;
         }
         ControlFlow::Continue(())
     }
@@ -1475,32 +1555,30 @@ mod tests {
             "{sql}"
         );
         let sql = rewritten(
-            "SELECT (SELECT c.collname FROM pg_catalog.pg_collation c WHERE c.oid = a.attcollation) \
+            "SELECT (SELECT t.typname FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) \
              FROM pg_catalog.pg_attribute a",
         );
         assert!(
-            sql.contains("(SELECT first_value(c.collname) FROM"),
+            sql.contains("(SELECT first_value(t.typname) FROM"),
             "{sql}"
         );
         // Other conditions on a correlated column name the inner column it equals.
         let sql = rewritten(
-            "SELECT (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t \
-             WHERE c.oid = a.attcollation AND t.oid = a.atttypid \
-             AND a.attcollation <> t.typcollation) FROM pg_catalog.pg_attribute a",
+            "SELECT (SELECT c.relname FROM pg_catalog.pg_class c, pg_catalog.pg_type t \
+             WHERE c.oid = a.attrelid AND t.oid = a.atttypid \
+             AND a.attrelid <> t.typrelid) FROM pg_catalog.pg_attribute a",
         );
         assert!(
-            sql.contains(
-                "c.oid = a.attcollation AND t.oid = a.atttypid AND c.oid <> t.typcollation"
-            ),
+            sql.contains("c.oid = a.attrelid AND t.oid = a.atttypid AND c.oid <> t.typrelid"),
             "{sql}"
         );
         // A condition on outer columns only guards the lookup.
         let sql = rewritten(
-            "SELECT (SELECT d.adbin FROM pg_catalog.pg_attrdef d \
-             WHERE d.adrelid = a.attrelid AND a.atthasdef) FROM pg_catalog.pg_attribute a",
+            "SELECT (SELECT d.description FROM pg_catalog.pg_description d \
+             WHERE d.objoid = a.attrelid AND a.attnotnull) FROM pg_catalog.pg_attribute a",
         );
         assert!(
-            sql.contains("CASE WHEN (a.atthasdef) THEN (SELECT first_value(d.adbin)"),
+            sql.contains("CASE WHEN (a.attnotnull) THEN (SELECT first_value(d.description)"),
             "{sql}"
         );
         // Not over catalog relations, or already aggregated: left alone.
@@ -1532,11 +1610,11 @@ mod tests {
              WHERE c.oid = 'x'::regclass ORDER BY c.oid::regclass::text",
         );
         assert!(
-            sql.starts_with("SELECT lyceum_regclass_out(c.oid) AS \"oid\""),
+            sql.starts_with("SELECT lyceum_regclass_out(lyceum_regclass(c.oid)) AS \"oid\""),
             "{sql}"
         );
         assert!(
-            sql.ends_with("ORDER BY lyceum_regclass_out(c.oid)"),
+            sql.ends_with("ORDER BY lyceum_regclass_out(lyceum_regclass(c.oid))"),
             "{sql}"
         );
         assert!(!sql.contains("WHERE c.oid = lyceum"), "{sql}");
