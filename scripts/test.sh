@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=""
-  for pkg in mold postgresql-client; do
+  # postgresql: the PostgreSQL 15 reference the BI-tool replay compares with;
+  # libpostgresql-jdbc-java + Java: pgjdbc; openssl: test TLS certificates.
+  for pkg in mold postgresql-client postgresql libpostgresql-jdbc-java openssl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
   done
+  command -v java >/dev/null || need="$need default-jdk-headless"
   if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null

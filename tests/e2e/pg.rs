@@ -146,7 +146,6 @@ fn errors_carry_sqlstates_and_keep_the_connection() {
             ("create table t (a int)", "25006"),
             ("insert into dim_term select * from dim_term", "25006"),
             ("drop table dim_term", "25006"),
-
         ];
         for (sql, code) in cases {
             assert_eq!(code_of(client.simple_query(sql).await), code, "{sql}");
@@ -385,16 +384,30 @@ fn psql_meta_commands_describe_the_warehouse() {
         out.stdout
     };
     let tables = run("\\dt");
-    for table in ["fact_enrollment", "dim_student", "dim_term", "fact_feedback"] {
-        assert!(tables.contains(&format!("public|{table}|table|lyceum")), "{tables}");
+    for table in [
+        "fact_enrollment",
+        "dim_student",
+        "dim_term",
+        "fact_feedback",
+    ] {
+        assert!(
+            tables.contains(&format!("public|{table}|table|lyceum")),
+            "{tables}"
+        );
     }
     let describe = server
         .psql(&["-P", "tuples_only=off", "-c", "\\d fact_enrollment"])
         .ok()
         .stdout;
-    assert!(describe.contains("enrollment_id|bigint||not null|"), "{describe}");
+    assert!(
+        describe.contains("enrollment_id|bigint||not null|"),
+        "{describe}"
+    );
     assert!(describe.contains("Indexes:"), "{describe}");
-    assert!(describe.contains("credit_hours_attempted|numeric(3,1)||not null|"), "{describe}");
+    assert!(
+        describe.contains("credit_hours_attempted|numeric(3,1)||not null|"),
+        "{describe}"
+    );
     assert!(
         describe.contains("\"fact_enrollment_pkey\" PRIMARY KEY, btree (enrollment_id)"),
         "{describe}"
@@ -403,18 +416,32 @@ fn psql_meta_commands_describe_the_warehouse() {
         describe.contains("FOREIGN KEY (student_key) REFERENCES dim_student(student_key)"),
         "{describe}"
     );
-    assert!(describe.contains("TABLE \"fact_performance\""), "{describe}");
+    assert!(
+        describe.contains("TABLE \"fact_performance\""),
+        "{describe}"
+    );
     let schemas = run("\\dn");
-    assert!(schemas.contains("public|lyceum") && schemas.contains("system|lyceum"), "{schemas}");
+    assert!(
+        schemas.contains("public|lyceum") && schemas.contains("system|lyceum"),
+        "{schemas}"
+    );
     let databases = run("\\l");
     assert!(databases.starts_with("lyceum|lyceum|UTF8"), "{databases}");
     let roles = run("\\du");
     assert!(roles.contains("admin|Superuser"), "{roles}");
     let expanded = server
-        .psql(&["-c", "\\x on", "-c", "select term_key, term_code from dim_term order by 1 limit 1"])
+        .psql(&[
+            "-c",
+            "\\x on",
+            "-c",
+            "select term_key, term_code from dim_term order by 1 limit 1",
+        ])
         .ok()
         .stdout;
-    assert!(expanded.contains("term_key|") && expanded.contains("term_code|"), "{expanded}");
+    assert!(
+        expanded.contains("term_key|") && expanded.contains("term_code|"),
+        "{expanded}"
+    );
     let prepared = server
         .psql(&[
             "-c",

@@ -45,7 +45,9 @@ fn typed_parameters_of_every_schema_type_round_trip_in_binary() {
             .await
             .expect("prepare");
         let date = NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
-        let ts: NaiveDateTime = date.and_hms_micro_opt(13, 45, 7, 123_456).expect("timestamp");
+        let ts: NaiveDateTime = date
+            .and_hms_micro_opt(13, 45, 7, 123_456)
+            .expect("timestamp");
         let row = client
             .query_one(
                 &statement,
@@ -188,7 +190,10 @@ fn pipelined_queries_answer_in_order() {
         let client = server.connect().await;
         // tokio-postgres sends all three before reading any answer.
         let a = client.query_one("SELECT 1::int4", &[]);
-        let b = client.query("SELECT term_key FROM dim_term ORDER BY term_key LIMIT 3", &[]);
+        let b = client.query(
+            "SELECT term_key FROM dim_term ORDER BY term_key LIMIT 3",
+            &[],
+        );
         let c = client.query_one("SELECT $1::text", &[&"third"]);
         let bad = client.query_one("SELECT 1/0", &[]);
         let d = client.query_one("SELECT 4::int4", &[]);
@@ -212,7 +217,10 @@ fn transactions_report_their_status_and_fail_on_error() {
         assert_eq!(code_of(client.simple_query("SELECT 1").await), "25P02");
         assert_eq!(code_of(client.query("SELECT 1", &[]).await), "25P02");
         client.batch_execute("ROLLBACK").await.expect("rollback");
-        let row = client.query_one("SELECT 2::int4", &[]).await.expect("after");
+        let row = client
+            .query_one("SELECT 2::int4", &[])
+            .await
+            .expect("after");
         assert_eq!(row.get::<_, i32>(0), 2);
         // Session settings are per connection.
         client
@@ -256,7 +264,10 @@ fn a_cancel_request_stops_the_query_and_the_connection_stays_usable() {
         assert_eq!(code_of(result), "57014");
         assert!(took < Duration::from_secs(3), "canceled after {took:?}");
         canceller.await.expect("task").expect("cancel request sent");
-        let row = client.query_one("SELECT 3::int4", &[]).await.expect("after");
+        let row = client
+            .query_one("SELECT 3::int4", &[])
+            .await
+            .expect("after");
         assert_eq!(row.get::<_, i32>(0), 3);
 
         // statement_timeout covers the statement too.
@@ -350,7 +361,9 @@ fn the_connection_limit_is_enforced_with_53300() {
         drop(a);
         tokio::time::sleep(Duration::from_millis(300)).await;
         let c = server.connect().await;
-        c.simple_query("SELECT 1").await.expect("a slot is free again");
+        c.simple_query("SELECT 1")
+            .await
+            .expect("a slot is free again");
         drop(b);
     });
 }
@@ -360,7 +373,9 @@ fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
     let cert = dir.join("server.crt");
     let key = dir.join("server.key");
     let status = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
         .args(["-subj", "/CN=127.0.0.1", "-keyout"])
         .arg(&key)
         .arg("-out")
@@ -395,8 +410,25 @@ fn tls_is_negotiated_and_can_be_required() {
     );
     let with_mode = |mode: &str| {
         std::process::Command::new("psql")
-            .args(["-X", "-A", "-t", "-h", "127.0.0.1", "-p", &server.port.to_string()])
-            .args(["-U", "admin", "-d", "lyceum", "-c", "\\conninfo", "-c", "select 42"])
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &server.port.to_string(),
+            ])
+            .args([
+                "-U",
+                "admin",
+                "-d",
+                "lyceum",
+                "-c",
+                "\\conninfo",
+                "-c",
+                "select 42",
+            ])
             .env("PGPASSWORD", ADMIN_PASSWORD)
             .env("PGSSLMODE", mode)
             .env("PGCONNECT_TIMEOUT", "10")
@@ -454,7 +486,15 @@ fn cleartext_passwords_need_tls() {
     );
     let psql = |mode: &str, password: &str| {
         std::process::Command::new("psql")
-            .args(["-X", "-A", "-t", "-h", "127.0.0.1", "-p", &server.port.to_string()])
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &server.port.to_string(),
+            ])
             .args(["-U", "admin", "-d", "lyceum", "-c", "select 7"])
             .env("PGPASSWORD", password)
             .env("PGSSLMODE", mode)
@@ -467,5 +507,8 @@ fn cleartext_passwords_need_tls() {
     let wrong = psql("require", "nope");
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("password authentication failed"));
     let plain = psql("disable", ADMIN_PASSWORD);
-    assert!(!plain.status.success(), "a cleartext password over plain TCP");
+    assert!(
+        !plain.status.success(),
+        "a cleartext password over plain TCP"
+    );
 }

@@ -112,7 +112,7 @@ def test_psycopg_transactions_and_timeouts(server):
 
 
 def test_sqlalchemy_inspects_the_star_schema(server):
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy
     engine = sqlalchemy.create_engine(server.url())
     try:
         inspector = sqlalchemy.inspect(engine)
@@ -138,8 +138,8 @@ def test_sqlalchemy_inspects_the_star_schema(server):
 
 
 def test_pandas_reads_a_kpi_query(server):
-    pandas = pytest.importorskip("pandas")
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import pandas
+    import sqlalchemy
     sql = (ROOT / "queries" / "01_gpa_by_department_term.sql").read_text()
     engine = sqlalchemy.create_engine(server.url())
     try:

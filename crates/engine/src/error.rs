@@ -102,7 +102,9 @@ pub enum EngineError {
     #[error("{what} cannot run inside a transaction block")]
     InTransactionBlock { what: &'static str },
 
-    #[error("cannot execute {statement} in a read-only transaction (the warehouse changes only through `lyceum load`)")]
+    #[error(
+        "cannot execute {statement} in a read-only transaction (the warehouse changes only through `lyceum load`)"
+    )]
     ReadOnly { statement: String },
 
     #[error("permission denied: {0}")]

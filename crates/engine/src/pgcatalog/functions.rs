@@ -309,7 +309,9 @@ pub fn relation_by_name(model: &Model, path: &[String], name: &str) -> Option<i3
     let parts: Vec<String> = split_qualified(name)?;
     match parts.as_slice() {
         [schema, table] => model.relation_oid(schema, table),
-        [table] => path.iter().find_map(|schema| model.relation_oid(schema, table)),
+        [table] => path
+            .iter()
+            .find_map(|schema| model.relation_oid(schema, table)),
         _ => None,
     }
 }
@@ -906,7 +908,10 @@ pub fn register(
         "lyceum_subscripts",
         &[],
         Signature::any(2, Volatility::Immutable),
-        DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(DataType::Int32, true))),
+        DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(
+            DataType::Int32,
+            true,
+        ))),
         // generate_subscripts(array, 1): the subscripts 1..n of a one-dimensional array.
         |args| {
             use arrow::array::{Array, AsArray, Int32Builder, ListBuilder};

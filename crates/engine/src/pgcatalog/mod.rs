@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, AsArray};
-use arrow::datatypes::{Int16Type, Int32Type, SchemaRef};
+use arrow::datatypes::{DataType, Field, Int16Type, Int32Type, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::datasource::{MemTable, TableProvider};
@@ -170,13 +170,38 @@ impl StaticTables {
             ("pg_shdepend", s.pg_shdepend.clone()),
             ("pg_db_role_setting", s.pg_db_role_setting.clone()),
         ]);
-        let proc_oids = function_oids(&s.pg_proc);
+        let functions = FunctionOids::of(&s.pg_proc);
         let mut builtin: HashMap<&'static str, BuiltinTable> = exported
             .iter()
             .map(|(name, t)| (*name, (t.schema(), t.data().to_vec())))
             .collect();
         if let Some(pg_type) = builtin.get_mut("pg_type") {
-            *pg_type = regprocs_as_oids(pg_type, REGPROC_COLUMNS_OF_PG_TYPE, &proc_oids)?;
+            *pg_type = regprocs_as_oids(pg_type, REGPROC_COLUMNS_OF_PG_TYPE, &mut |_, name| {
+                functions.by_name(name)
+            })?;
+        }
+        if let Some(pg_type) = builtin.get_mut("pg_type") {
+            // `aclitem[]` in PostgreSQL (NULL for every built-in type), exported as text.
+            let acl = DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)));
+            *pg_type = nulls_retyped(pg_type, "typacl", &acl)?;
+        }
+        if let Some(pg_aggregate) = builtin.get_mut("pg_aggregate") {
+            // `aggfnoid` names an overloaded aggregate (`pg_catalog.avg` seven times); the
+            // rows are in OID order, as PostgreSQL lists them, so the n-th row of a name is
+            // the n-th aggregate of that name.
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            *pg_aggregate = regprocs_as_oids(
+                pg_aggregate,
+                REGPROC_COLUMNS_OF_PG_AGGREGATE,
+                &mut |column, name| {
+                    if column != "aggfnoid" {
+                        return functions.by_name(name);
+                    }
+                    let n = seen.entry(name.to_string()).or_default();
+                    *n += 1;
+                    functions.aggregate(name, *n - 1)
+                },
+            )?;
         }
         let types = type_infos(&s.pg_type);
         let type_oids = Arc::new(type_names(&s.pg_type));
@@ -240,35 +265,115 @@ const REGPROC_COLUMNS_OF_PG_TYPE: &[&str] = &[
     "typsubscript",
 ];
 
-/// Function name → OID (the names these columns hold are unique in `pg_proc`).
-fn function_oids(pg_proc: &ArrowTable) -> HashMap<String, i32> {
-    let mut map = HashMap::new();
-    for batch in pg_proc.data() {
-        let (Some(oid), Some(name)) =
-            (batch.column_by_name("oid"), batch.column_by_name("proname"))
-        else {
-            continue;
-        };
-        let (Some(oid), Some(name)) = (
-            oid.as_primitive_opt::<Int32Type>(),
-            name.as_string_opt::<i32>(),
-        ) else {
-            continue;
-        };
-        for i in 0..batch.num_rows() {
-            map.entry(name.value(i).to_string())
-                .and_modify(|o: &mut i32| *o = (*o).min(oid.value(i)))
-                .or_insert(oid.value(i));
+/// `pg_aggregate`'s `regproc` columns.
+const REGPROC_COLUMNS_OF_PG_AGGREGATE: &[&str] = &[
+    "aggfnoid",
+    "aggtransfn",
+    "aggfinalfn",
+    "aggcombinefn",
+    "aggserialfn",
+    "aggdeserialfn",
+    "aggmtransfn",
+    "aggminvtransfn",
+    "aggmfinalfn",
+];
+
+/// Function OIDs of `pg_proc` by name.
+struct FunctionOids {
+    /// The smallest OID of each name (the support-function names `pg_type` and
+    /// `pg_aggregate` hold are unique in `pg_proc`).
+    first: HashMap<String, i32>,
+    /// The OIDs of the aggregates of each name, ascending.
+    aggregates: HashMap<String, Vec<i32>>,
+}
+
+impl FunctionOids {
+    fn of(pg_proc: &ArrowTable) -> Self {
+        let mut first = HashMap::new();
+        let mut aggregates: HashMap<String, Vec<i32>> = HashMap::new();
+        for batch in pg_proc.data() {
+            let (Some(oid), Some(name), kind) = (
+                batch.column_by_name("oid"),
+                batch.column_by_name("proname"),
+                batch.column_by_name("prokind"),
+            ) else {
+                continue;
+            };
+            let (Some(oid), Some(name)) = (
+                oid.as_primitive_opt::<Int32Type>(),
+                name.as_string_opt::<i32>(),
+            ) else {
+                continue;
+            };
+            let kind = kind.and_then(|k| k.as_string_opt::<i32>());
+            for i in 0..batch.num_rows() {
+                let (name, oid) = (name.value(i), oid.value(i));
+                first
+                    .entry(name.to_string())
+                    .and_modify(|o: &mut i32| *o = (*o).min(oid))
+                    .or_insert(oid);
+                if kind.is_some_and(|k| k.value(i) == "a") {
+                    aggregates.entry(name.to_string()).or_default().push(oid);
+                }
+            }
         }
+        for oids in aggregates.values_mut() {
+            oids.sort_unstable();
+        }
+        FunctionOids { first, aggregates }
     }
-    map
+
+    /// The OID of a function name as a `regproc` column shows it (`-` is none: 0).
+    fn by_name(&self, name: &str) -> i32 {
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+        self.first.get(name).copied().unwrap_or(0)
+    }
+
+    /// The OID of the `n`-th aggregate (from 0, in OID order) called `name`.
+    fn aggregate(&self, name: &str, n: usize) -> i32 {
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+        self.aggregates
+            .get(name)
+            .and_then(|oids| oids.get(n))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The table with `column`, NULL in every row, as a column of `data_type` (unchanged if
+/// some row has a value).
+fn nulls_retyped(table: &BuiltinTable, column: &str, data_type: &DataType) -> Result<BuiltinTable> {
+    use arrow::datatypes::Schema;
+    let (schema, batches) = table;
+    let Ok(index) = schema.index_of(column) else {
+        return Ok(table.clone());
+    };
+    if batches
+        .iter()
+        .any(|b| b.column(index).null_count() != b.num_rows())
+    {
+        return Ok(table.clone());
+    }
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[index] = Field::new(column, data_type.clone(), true);
+    let new_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let mut out = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mut arrays = batch.columns().to_vec();
+        arrays[index] = arrow::array::new_null_array(data_type, batch.num_rows());
+        out.push(arrow::record_batch::RecordBatch::try_new(
+            new_schema.clone(),
+            arrays,
+        )?);
+    }
+    Ok((new_schema, out))
 }
 
 /// The table with `columns` turned from function names into OIDs (`-` is 0, no function).
 fn regprocs_as_oids(
     table: &BuiltinTable,
     columns: &[&str],
-    oids_of: &HashMap<String, i32>,
+    oid_of: &mut dyn FnMut(&str, &str) -> i32,
 ) -> Result<BuiltinTable> {
     use arrow::array::{ArrayRef, Int32Array};
     use arrow::datatypes::{DataType, Field, Schema};
@@ -297,7 +402,7 @@ fn regprocs_as_oids(
                 && let Some(names) = column.as_string_opt::<i32>()
             {
                 let oids: Int32Array = (0..names.len())
-                    .map(|r| Some(*oids_of.get(names.value(r)).unwrap_or(&0)))
+                    .map(|r| Some(oid_of(field.name(), names.value(r))))
                     .collect();
                 arrays.push(Arc::new(oids));
             } else {
@@ -388,7 +493,8 @@ fn type_infos(pg_type: &ArrowTable) -> HashMap<i32, TypeInfo> {
 fn type_names(pg_type: &ArrowTable) -> HashMap<String, i32> {
     let mut names = HashMap::new();
     for batch in pg_type.data() {
-        let (Some(oid), Some(name)) = (batch.column_by_name("oid"), batch.column_by_name("typname"))
+        let (Some(oid), Some(name)) =
+            (batch.column_by_name("oid"), batch.column_by_name("typname"))
         else {
             continue;
         };

@@ -34,7 +34,10 @@ impl Cursor {
     }
 
     /// The next `count` rows (all that remain for `None`), with the client's schema.
-    pub(crate) async fn fetch(&mut self, count: Option<u64>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    pub(crate) async fn fetch(
+        &mut self,
+        count: Option<u64>,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let mut wanted = count.map(|c| usize::try_from(c).unwrap_or(usize::MAX));
         let mut out = Vec::new();
         let stream = self

@@ -620,7 +620,11 @@ impl Session {
                     }
                     None => self.cursors.clear(),
                 }
-                Ok(command(if name.is_some() { "CLOSE CURSOR" } else { "CLOSE CURSOR ALL" }))
+                Ok(command(if name.is_some() {
+                    "CLOSE CURSOR"
+                } else {
+                    "CLOSE CURSOR ALL"
+                }))
             }
             Action::Savepoint { name } => {
                 let changes = self.local_saved.len();
@@ -837,7 +841,7 @@ impl Session {
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .verify_plan(&plan)?;
-        Ok(plan)
+        nulls_as_text(plan)
     }
 
     async fn run_plan(&mut self, plan: LogicalPlan, limits: &Limits) -> Result<QueryOutput> {
@@ -1160,15 +1164,11 @@ impl Session {
 }
 
 /// The error of a savepoint command that cannot run.
-fn savepoint_error(
-    command: &'static str,
-) -> impl Fn(transaction::SavepointError) -> EngineError {
+fn savepoint_error(command: &'static str) -> impl Fn(transaction::SavepointError) -> EngineError {
     move |e| match e {
         transaction::SavepointError::NoTransaction => EngineError::NoTransaction { command },
         transaction::SavepointError::Failed => EngineError::InFailedTransaction,
-        transaction::SavepointError::NoSuchSavepoint(name) => {
-            EngineError::NoSuchSavepoint { name }
-        }
+        transaction::SavepointError::NoSuchSavepoint(name) => EngineError::NoSuchSavepoint { name },
     }
 }
 
@@ -1206,3 +1206,35 @@ fn returns_rows(plan: &LogicalPlan) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// A query's untyped `NULL` columns as text, the type PostgreSQL gives them (DataFusion's
+/// `Null` type has no PostgreSQL counterpart; clients would see the pseudo-type
+/// `unknown`).
+fn nulls_as_text(plan: LogicalPlan) -> Result<LogicalPlan> {
+    use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast};
+    if matches!(plan, LogicalPlan::Statement(_))
+        || !plan
+            .schema()
+            .fields()
+            .iter()
+            .any(|f| f.data_type() == &arrow::datatypes::DataType::Null)
+    {
+        return Ok(plan);
+    }
+    let columns: Vec<Expr> = plan
+        .schema()
+        .iter()
+        .map(|(qualifier, field)| {
+            let column = Expr::Column(datafusion::common::Column::new(
+                qualifier.cloned(),
+                field.name(),
+            ));
+            if field.data_type() == &arrow::datatypes::DataType::Null {
+                cast(column, arrow::datatypes::DataType::Utf8).alias(field.name())
+            } else {
+                column
+            }
+        })
+        .collect();
+    Ok(LogicalPlanBuilder::from(plan).project(columns)?.build()?)
+}

@@ -65,15 +65,26 @@ pub enum Action {
         hold: bool,
     },
     /// `FETCH [FORWARD] [count | ALL] FROM name`; `None` is all remaining rows.
-    Fetch { name: String, count: Option<u64> },
+    Fetch {
+        name: String,
+        count: Option<u64>,
+    },
     /// `CLOSE name | ALL`.
-    CloseCursor { name: Option<String> },
+    CloseCursor {
+        name: Option<String>,
+    },
     /// `SAVEPOINT name`.
-    Savepoint { name: String },
+    Savepoint {
+        name: String,
+    },
     /// `ROLLBACK TO [SAVEPOINT] name`.
-    RollbackTo { name: String },
+    RollbackTo {
+        name: String,
+    },
     /// `RELEASE [SAVEPOINT] name`.
-    Release { name: String },
+    Release {
+        name: String,
+    },
     /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...` with modes Lyceum has already.
     SetTransaction,
     /// `DISCARD ALL` (and `DISCARD PLANS`/`SEQUENCES`/`TEMP`, which have nothing to drop).
@@ -421,7 +432,9 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
                 return Err(unsupported("DECLARE of anything but a cursor for a query"));
             };
             if declare.scroll == Some(true) {
-                return Err(unsupported("SCROLL cursors (cursors here only move forward)"));
+                return Err(unsupported(
+                    "SCROLL cursors (cursors here only move forward)",
+                ));
             }
             Action::DeclareCursor {
                 name: ident(name),
@@ -482,7 +495,14 @@ fn statement_kind(statement: &SqlStatement) -> String {
                 n += 1;
                 if !matches!(
                     upper.as_str(),
-                    "TEMPORARY" | "TEMP" | "LOCAL" | "GLOBAL" | "UNIQUE" | "OR" | "REPLACE" | "UNLOGGED"
+                    "TEMPORARY"
+                        | "TEMP"
+                        | "LOCAL"
+                        | "GLOBAL"
+                        | "UNIQUE"
+                        | "OR"
+                        | "REPLACE"
+                        | "UNLOGGED"
                 ) {
                     break;
                 }
@@ -490,7 +510,10 @@ fn statement_kind(statement: &SqlStatement) -> String {
             return format!(
                 "{} {}",
                 words[0].to_ascii_uppercase(),
-                words.get(n - 1).map(|w| w.to_ascii_uppercase()).unwrap_or_default()
+                words
+                    .get(n - 1)
+                    .map(|w| w.to_ascii_uppercase())
+                    .unwrap_or_default()
             );
         }
         _ => 1,
@@ -712,7 +735,9 @@ mod tests {
         assert!(matches!(one("END"), Action::Commit));
         assert!(matches!(one("abort"), Action::Rollback));
         assert!(matches!(one("savepoint a"), Action::Savepoint { name } if name == "a"));
-        assert!(matches!(one("rollback to savepoint a"), Action::RollbackTo { name } if name == "a"));
+        assert!(
+            matches!(one("rollback to savepoint a"), Action::RollbackTo { name } if name == "a")
+        );
         assert!(matches!(one("release a"), Action::Release { name } if name == "a"));
         assert!(matches!(
             one("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"),
@@ -758,9 +783,21 @@ mod tests {
             one("declare c no scroll cursor with hold for select 1"),
             Action::DeclareCursor { name, hold: true, .. } if name == "c"
         ));
-        assert!(matches!(one("fetch 2048 in c"), Action::Fetch { count: Some(2048), .. }));
-        assert!(matches!(one("fetch all from c"), Action::Fetch { count: None, .. }));
-        assert!(matches!(one("close all"), Action::CloseCursor { name: None }));
+        assert!(matches!(
+            one("fetch 2048 in c"),
+            Action::Fetch {
+                count: Some(2048),
+                ..
+            }
+        ));
+        assert!(matches!(
+            one("fetch all from c"),
+            Action::Fetch { count: None, .. }
+        ));
+        assert!(matches!(
+            one("close all"),
+            Action::CloseCursor { name: None }
+        ));
         assert!(parse("fetch backward 1 from c").is_err());
         for (sql, kind) in [
             ("create temp table t (a int)", "CREATE TABLE"),

@@ -500,6 +500,20 @@ async fn pg_catalog_describes_the_warehouse() -> Result<()> {
         .await?,
         "int4,int4recv"
     );
+    // Each overload of an aggregate is its own pg_proc row (PostgreSQL's OIDs).
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT a.aggfnoid, p.proname, p.prorettype, t.proname FROM pg_aggregate a \
+             JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_proc t ON t.oid = a.aggtransfn \
+             WHERE p.proname = 'avg' ORDER BY 1 LIMIT 2"
+        )
+        .await?,
+        [
+            "2100,avg,1700,int8_avg_accum",
+            "2101,avg,1700,int4_avg_accum"
+        ]
+    );
     assert_eq!(
         one(&mut s, "SELECT datname FROM pg_database").await?,
         "lyceum"

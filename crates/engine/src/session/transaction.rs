@@ -62,7 +62,11 @@ impl Transaction {
     }
 
     /// `SAVEPOINT name` (a name may repeat; the latest wins, as in PostgreSQL).
-    pub(crate) fn savepoint(&mut self, name: &str, local_changes: usize) -> Result<(), SavepointError> {
+    pub(crate) fn savepoint(
+        &mut self,
+        name: &str,
+        local_changes: usize,
+    ) -> Result<(), SavepointError> {
         match self.status {
             TransactionStatus::Idle => Err(SavepointError::NoTransaction),
             TransactionStatus::Failed => Err(SavepointError::Failed),
