@@ -7,22 +7,17 @@ PostgreSQL returns, in order, with rows where the tool expects rows.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from lyceum_server import LyceumServer
+from pg_reference import PostgresReference
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = sorted((ROOT / "tests" / "compat").glob("*.sql"))
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def parse_corpus(path: Path):
@@ -50,47 +45,14 @@ def parse_corpus(path: Path):
 CASES = [(p.stem, name, expect, sql) for p in CORPUS for (name, expect, sql) in parse_corpus(p)]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def reference():
-    """A PostgreSQL 15 server with Lyceum's schema (no rows), or a failure saying how to
-    get one."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail("PostgreSQL 15 is needed as the reference (apt-get install postgresql)")
-    as_root = os.geteuid() == 0
-    base = Path(tempfile.mkdtemp(prefix="lyceum-pgref-", dir="/tmp"))
-    prefix = []
-    if as_root:
-        # initdb refuses root: run the reference as Debian's `postgres` user.
-        shutil.chown(base, user="postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data, port = base / "data", free_port()
-    subprocess.run(prefix + [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                             "postgres", "--no-sync"], check=True, capture_output=True)
-    subprocess.run(prefix + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l",
-                             str(base / "log"), "-o",
-                             "-p %d -k %s -c listen_addresses=''" % (port, base), "start"],
-                   check=True, capture_output=True)
+    """A PostgreSQL 15 server with Lyceum's schema (no rows)."""
     try:
-        info = dict(host=str(base), port=port, user="postgres", dbname="postgres")
-        with psycopg.connect(**info, autocommit=True) as c:
-            c.execute("CREATE DATABASE lyceum")
-        info["dbname"] = "lyceum"
-        schema = (ROOT / "crates" / "catalog" / "schema.sql").read_text()
-        schema = re.sub(r"\bDOUBLE\b(?! PRECISION)", "DOUBLE PRECISION", schema)
-        with psycopg.connect(**info, autocommit=True) as c:
-            c.execute(schema)
-            c.execute("CREATE SCHEMA system")
-        yield info
-    finally:
-        subprocess.run(prefix + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                                 "stop"], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        with PostgresReference() as pg:
+            yield pg.conninfo()
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module")
