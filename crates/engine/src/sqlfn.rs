@@ -160,3 +160,29 @@ pub(crate) fn int_arg(
         .map(|r| ints.is_valid(r).then(|| ints.value(r)))
         .collect())
 }
+
+/// A result of one value per row: `f` of argument `i` read as OIDs, into an array `A`.
+pub(crate) fn map_oids<A, T>(
+    args: &ScalarFunctionArgs,
+    i: usize,
+    f: impl FnMut(Option<i32>) -> Option<T>,
+) -> datafusion::error::Result<ColumnarValue>
+where
+    A: FromIterator<Option<T>> + Array + 'static,
+{
+    let out: A = int_arg(args, i)?.into_iter().map(f).collect();
+    shape(args, std::sync::Arc::new(out))
+}
+
+/// A result of one value per row: `f` of argument `i` read as text, into an array `A`.
+pub(crate) fn map_texts<A, T>(
+    args: &ScalarFunctionArgs,
+    i: usize,
+    f: impl FnMut(Option<String>) -> Option<T>,
+) -> datafusion::error::Result<ColumnarValue>
+where
+    A: FromIterator<Option<T>> + Array + 'static,
+{
+    let out: A = text_arg(args, i)?.into_iter().map(f).collect();
+    shape(args, std::sync::Arc::new(out))
+}

@@ -350,7 +350,7 @@ fn distinct_on_lifted(q: &Query) -> Option<Query> {
     inner_query.fetch = None;
     inner_query.body = Box::new(SetExpr::Select(Box::new(inner)));
     match &mut outer_select.from.first_mut()?.relation {
-        TableFactor::Derived { subquery, .. } => *subquery = Box::new(inner_query),
+        TableFactor::Derived { subquery, .. } => **subquery = inner_query,
         _ => return None,
     }
     let mut lifted = q.clone();
@@ -415,7 +415,7 @@ fn end_empty_recursion(q: &mut Query) {
         match right.as_ref() {
             SetExpr::Select(step) if joins_to_nothing(step) => {
                 let base = left.as_ref().clone();
-                cte.query.body = Box::new(base);
+                *cte.query.body = base;
             }
             _ => still_recursive = true,
         }
