@@ -583,3 +583,50 @@ async fn statements_time_out_and_are_canceled() -> Result<()> {
     );
     Ok(())
 }
+
+/// The DataFusion options Lyceum changes hold in a new session and after `RESET`, and the
+/// one that matters for KPI 06 does its work: the cross join with the one-row `last_week`
+/// builds on that row, not on the large joined side (which made one-row batches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_defaults_hold_and_cross_joins_build_on_the_small_side() -> Result<()> {
+    // The generator's SF 0.01 university: the plan depends on the tables' sizes.
+    let dir = tmp()?;
+    let source = dir.path().join("src");
+    crate::generate::generate(&crate::generate::GenerateOptions {
+        scale: 0.01,
+        out: source.clone(),
+        seed: 7,
+        dirty_rate: 0.0,
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default(),
+        progress: false,
+    })?;
+    let wh = Warehouse::open(&dir.path().join("wh").to_string_lossy())?;
+    let options = crate::load::LoadOptions {
+        source,
+        progress: false,
+        max_retries: 0,
+    };
+    crate::load::load(&wh, &options).await?;
+    let engine = Engine::new(wh)?;
+    let mut s = engine.session(Identity::local())?;
+    let option = "datafusion.optimizer.use_statistics_registry";
+    assert_eq!(one(&mut s, &format!("SHOW {option}")).await?, "true");
+    s.execute(&format!("SET {option} = false")).await?;
+    assert_eq!(one(&mut s, &format!("SHOW {option}")).await?, "false");
+    s.execute(&format!("RESET {option}")).await?;
+    assert_eq!(one(&mut s, &format!("SHOW {option}")).await?, "true");
+
+    let kpi = include_str!("../../../../queries/06_at_risk_students_this_term.sql");
+    let plan = rows(&mut s, &format!("EXPLAIN {kpi}")).await?.join("\n");
+    let lines: Vec<&str> = plan.lines().map(str::trim).collect();
+    let builds: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| w[0].starts_with("CrossJoinExec"))
+        .map(|w| w[1])
+        .collect();
+    assert!(
+        builds.iter().any(|b| b.contains("as max_week")),
+        "the cross join with last_week should build on it: {builds:?}\n{plan}"
+    );
+    Ok(())
+}
