@@ -200,6 +200,11 @@ impl Server {
 
     /// `psql -X -A -t -h 127.0.0.1 -p PORT -U admin -d lyceum EXTRA...`.
     pub fn psql(&self, extra: &[&str]) -> Output {
+        self.psql_with(extra, &[])
+    }
+
+    /// [`Server::psql`] with more environment (`PGSSLMODE`, another `PGPASSWORD`).
+    pub fn psql_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Output {
         let port = self.port.to_string();
         let out = Command::new("psql")
             .args([
@@ -218,6 +223,7 @@ impl Server {
             .env("PGCONNECT_TIMEOUT", "10")
             .env("PGPASSWORD", ADMIN_PASSWORD)
             .env_remove("PGSERVICE")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot run psql: {e}"));

@@ -409,42 +409,21 @@ fn tls_is_negotiated_and_can_be_required() {
         Duration::from_secs(30),
     );
     let with_mode = |mode: &str| {
-        std::process::Command::new("psql")
-            .args([
-                "-X",
-                "-A",
-                "-t",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &server.port.to_string(),
-            ])
-            .args([
-                "-U",
-                "admin",
-                "-d",
-                "lyceum",
-                "-c",
-                "\\conninfo",
-                "-c",
-                "select 42",
-            ])
-            .env("PGPASSWORD", ADMIN_PASSWORD)
-            .env("PGSSLMODE", mode)
-            .env("PGCONNECT_TIMEOUT", "10")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("psql")
+        server.psql_with(
+            &["-c", "\\conninfo", "-c", "select 42"],
+            &[("PGSSLMODE", mode)],
+        )
     };
     let secure = with_mode("require");
-    let stdout = String::from_utf8_lossy(&secure.stdout);
-    assert!(secure.status.success(), "{secure:?}");
-    assert!(stdout.contains("SSL connection"), "{stdout}");
-    assert!(stdout.contains("42"), "{stdout}");
+    assert!(secure.status.success(), "{secure:#?}");
+    assert!(secure.stdout.contains("SSL connection"), "{secure:#?}");
+    assert!(secure.stdout.contains("42"), "{secure:#?}");
     let plain = with_mode("disable");
     assert!(!plain.status.success());
-    let stderr = String::from_utf8_lossy(&plain.stderr);
-    assert!(stderr.contains("accepts only TLS connections"), "{stderr}");
+    assert!(
+        plain.stderr.contains("accepts only TLS connections"),
+        "{plain:#?}"
+    );
 
     // The server keeps serving TLS clients after refusing the plain one.
     assert!(with_mode("require").status.success());
@@ -485,27 +464,18 @@ fn cleartext_passwords_need_tls() {
         Duration::from_secs(30),
     );
     let psql = |mode: &str, password: &str| {
-        std::process::Command::new("psql")
-            .args([
-                "-X",
-                "-A",
-                "-t",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &server.port.to_string(),
-            ])
-            .args(["-U", "admin", "-d", "lyceum", "-c", "select 7"])
-            .env("PGPASSWORD", password)
-            .env("PGSSLMODE", mode)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("psql")
+        server.psql_with(
+            &["-c", "select 7"],
+            &[("PGSSLMODE", mode), ("PGPASSWORD", password)],
+        )
     };
     let ok = psql("require", ADMIN_PASSWORD);
     assert!(ok.status.success(), "{ok:?}");
     let wrong = psql("require", "nope");
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("password authentication failed"));
+    assert!(
+        wrong.stderr.contains("password authentication failed"),
+        "{wrong:#?}"
+    );
     let plain = psql("disable", ADMIN_PASSWORD);
     assert!(
         !plain.status.success(),

@@ -31,7 +31,7 @@ pub mod types;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Int16Type, Int32Type, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
@@ -278,6 +278,20 @@ const REGPROC_COLUMNS_OF_PG_AGGREGATE: &[&str] = &[
     "aggmfinalfn",
 ];
 
+/// The `oid` column and a name column of a batch of a static catalog table; `None` when
+/// the batch lacks them (a datafusion-pg-catalog version with another layout).
+fn oids_and_names<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Option<(&'a Int32Array, &'a StringArray)> {
+    Some((
+        batch
+            .column_by_name("oid")?
+            .as_primitive_opt::<Int32Type>()?,
+        batch.column_by_name(name)?.as_string_opt::<i32>()?,
+    ))
+}
+
 /// Function OIDs of `pg_proc` by name.
 struct FunctionOids {
     /// The smallest OID of each name (the support-function names `pg_type` and
@@ -292,20 +306,12 @@ impl FunctionOids {
         let mut first = HashMap::new();
         let mut aggregates: HashMap<String, Vec<i32>> = HashMap::new();
         for batch in pg_proc.data() {
-            let (Some(oid), Some(name), kind) = (
-                batch.column_by_name("oid"),
-                batch.column_by_name("proname"),
-                batch.column_by_name("prokind"),
-            ) else {
+            let Some((oid, name)) = oids_and_names(batch, "proname") else {
                 continue;
             };
-            let (Some(oid), Some(name)) = (
-                oid.as_primitive_opt::<Int32Type>(),
-                name.as_string_opt::<i32>(),
-            ) else {
-                continue;
-            };
-            let kind = kind.and_then(|k| k.as_string_opt::<i32>());
+            let kind = batch
+                .column_by_name("prokind")
+                .and_then(|k| k.as_string_opt::<i32>());
             for i in 0..batch.num_rows() {
                 let (name, oid) = (name.value(i), oid.value(i));
                 first
@@ -493,15 +499,7 @@ fn type_infos(pg_type: &ArrowTable) -> HashMap<i32, TypeInfo> {
 fn type_names(pg_type: &ArrowTable) -> HashMap<String, i32> {
     let mut names = HashMap::new();
     for batch in pg_type.data() {
-        let (Some(oid), Some(name)) =
-            (batch.column_by_name("oid"), batch.column_by_name("typname"))
-        else {
-            continue;
-        };
-        let (Some(oid), Some(name)) = (
-            oid.as_primitive_opt::<Int32Type>(),
-            name.as_string_opt::<i32>(),
-        ) else {
+        let Some((oid, name)) = oids_and_names(batch, "typname") else {
             continue;
         };
         for i in 0..batch.num_rows() {

@@ -1221,9 +1221,6 @@ fn returns_rows(plan: &LogicalPlan) -> bool {
     !matches!(plan, LogicalPlan::Statement(_))
 }
 
-#[cfg(test)]
-mod tests;
-
 /// A query's untyped `NULL` columns as text, the type PostgreSQL gives them (DataFusion's
 /// `Null` type has no PostgreSQL counterpart; clients would see the pseudo-type
 /// `unknown`).
@@ -1255,3 +1252,6 @@ fn nulls_as_text(plan: LogicalPlan) -> Result<LogicalPlan> {
         .collect();
     Ok(LogicalPlanBuilder::from(plan).project(columns)?.build()?)
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,32 +30,25 @@ use super::*;
 pub struct InSubqueryValues;
 
 impl SqlStatementRewriteRule for InSubqueryValues {
-    fn rewrite(&self, mut s: Statement) -> Statement {
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-                for_each_select(q.body.as_mut(), &mut |select| {
-                    for item in &mut select.projection {
-                        if let SelectItem::UnnamedExpr(e)
-                        | SelectItem::ExprWithAlias { expr: e, .. } = item
-                        {
-                            in_subqueries_as_values(e);
-                        }
-                    }
-                });
-                if let Some(order) = &mut q.order_by
-                    && let OrderByKind::Expressions(exprs) = &mut order.kind
-                {
-                    for o in exprs {
-                        in_subqueries_as_values(&mut o.expr);
+    fn rewrite(&self, s: Statement) -> Statement {
+        map_queries(s, |q| {
+            for_each_select(q.body.as_mut(), &mut |select| {
+                for item in &mut select.projection {
+                    if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } =
+                        item
+                    {
+                        in_subqueries_as_values(e);
                     }
                 }
-                ControlFlow::Continue(())
+            });
+            if let Some(order) = &mut q.order_by
+                && let OrderByKind::Expressions(exprs) = &mut order.kind
+            {
+                for o in exprs {
+                    in_subqueries_as_values(&mut o.expr);
+                }
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+        })
     }
 }
 
@@ -231,19 +224,12 @@ fn reads_catalog_only(q: &Query) -> bool {
 pub struct DistinctOnSubqueries;
 
 impl SqlStatementRewriteRule for DistinctOnSubqueries {
-    fn rewrite(&self, mut s: Statement) -> Statement {
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-                if let Some(lifted) = distinct_on_lifted(q) {
-                    *q = lifted;
-                }
-                ControlFlow::Continue(())
+    fn rewrite(&self, s: Statement) -> Statement {
+        map_queries(s, |q| {
+            if let Some(lifted) = distinct_on_lifted(q) {
+                *q = lifted;
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+        })
     }
 }
 
@@ -375,20 +361,13 @@ fn parse_query(sql: &str) -> Option<Query> {
 pub struct TrivialCtes;
 
 impl SqlStatementRewriteRule for TrivialCtes {
-    fn rewrite(&self, mut s: Statement) -> Statement {
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-                end_empty_recursion(q);
-                if let Some(inlined) = cte_inlined(q) {
-                    *q = inlined;
-                }
-                ControlFlow::Continue(())
+    fn rewrite(&self, s: Statement) -> Statement {
+        map_queries(s, |q| {
+            end_empty_recursion(q);
+            if let Some(inlined) = cte_inlined(q) {
+                *q = inlined;
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+        })
     }
 }
 

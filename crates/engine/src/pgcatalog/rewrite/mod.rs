@@ -104,6 +104,49 @@ fn for_each_select(body: &mut SetExpr, f: &mut dyn FnMut(&mut Select)) {
     }
 }
 
+/// The lower-cased parts of a plain table's name in `FROM` (`pg_catalog.pg_class` →
+/// `["pg_catalog", "pg_class"]`); `None` for a derived table or a table function.
+fn table_name_parts(factor: &TableFactor) -> Option<Vec<String>> {
+    let TableFactor::Table {
+        name, args: None, ..
+    } = factor
+    else {
+        return None;
+    };
+    Some(
+        name.0
+            .iter()
+            .filter_map(ObjectNamePart::as_ident)
+            .map(|i| i.value.to_lowercase())
+            .collect(),
+    )
+}
+
+/// `s` with `f` applied to every query, outermost first (subqueries and CTEs included):
+/// the shape of a rule that reshapes queries.
+fn map_queries(mut s: Statement, f: impl FnMut(&mut Query)) -> Statement {
+    struct Each<F>(F);
+    impl<F: FnMut(&mut Query)> VisitorMut for Each<F> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            (self.0)(q);
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = s.visit(&mut Each(f));
+    s
+}
+
+/// `s` with `f` applied to every expression, innermost first (sqlparser's post-order
+/// walk): the shape of a rule that replaces expressions one at a time.
+fn map_exprs(mut s: Statement, mut f: impl FnMut(&mut Expr)) -> Statement {
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(&mut s, |e| {
+        f(e);
+        ControlFlow::<()>::Continue(())
+    });
+    s
+}
+
 /// An expression of PostgreSQL syntax (the rules build replacements as text).
 fn parse_expr(sql: &str) -> Option<Expr> {
     Parser::new(&PostgreSqlDialect {})

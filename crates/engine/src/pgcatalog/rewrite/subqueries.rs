@@ -46,18 +46,9 @@ impl SqlStatementRewriteRule for EmptyCatalogScans {
 struct EmptyScanVisitor;
 
 fn is_always_empty(factor: &TableFactor) -> bool {
-    let TableFactor::Table {
-        name, args: None, ..
-    } = factor
-    else {
+    let Some(parts) = table_name_parts(factor) else {
         return false;
     };
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(ObjectNamePart::as_ident)
-        .map(|i| i.value.to_ascii_lowercase())
-        .collect();
     match parts.as_slice() {
         [schema, table] if schema == "pg_catalog" => ALWAYS_EMPTY.contains(&table.as_str()),
         [table] => ALWAYS_EMPTY.contains(&table.as_str()),
@@ -346,18 +337,9 @@ fn is_aggregate(expr: &Expr) -> bool {
 }
 
 pub(super) fn is_catalog_relation(factor: &TableFactor) -> bool {
-    let TableFactor::Table {
-        name, args: None, ..
-    } = factor
-    else {
+    let Some(parts) = table_name_parts(factor) else {
         return false;
     };
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(ObjectNamePart::as_ident)
-        .map(|i| i.value.to_ascii_lowercase())
-        .collect();
     match parts.as_slice() {
         [schema, _] => schema == "pg_catalog" || schema == "information_schema",
         [table] => table.starts_with("pg_"),

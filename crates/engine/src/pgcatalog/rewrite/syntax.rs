@@ -124,60 +124,53 @@ fn is_vector_column(e: &Expr) -> bool {
 }
 
 impl SqlStatementRewriteRule for VectorSubscripts {
-    fn rewrite(&self, mut s: Statement) -> Statement {
+    fn rewrite(&self, s: Statement) -> Statement {
         use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript};
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-                match e {
-                    Expr::CompoundFieldAccess { root, access_chain } => {
-                        // `indkey[i]`, `i.indkey[i]` (root `i`, then `.indkey`, then the
-                        // subscript): the column is the last name before the subscript.
-                        let first_subscript = access_chain
-                            .iter()
-                            .position(|a| matches!(a, AccessExpr::Subscript(_)));
-                        let column = match first_subscript {
-                            Some(0) => Some(root.as_ref()),
-                            Some(k) => match &access_chain[k - 1] {
-                                AccessExpr::Dot(name) => Some(name),
-                                AccessExpr::Subscript(_) => None,
-                            },
-                            None => None,
-                        };
-                        if let (Some(column), Some(k)) = (column, first_subscript)
-                            && is_vector_column(column)
-                            && let AccessExpr::Subscript(Subscript::Index { index }) =
-                                &mut access_chain[k]
-                            && let Some(shifted) = parse_expr(&format!("({index}) + 1"))
-                        {
-                            *index = shifted;
-                        }
+        map_exprs(s, |e| {
+            match e {
+                Expr::CompoundFieldAccess { root, access_chain } => {
+                    // `indkey[i]`, `i.indkey[i]` (root `i`, then `.indkey`, then the
+                    // subscript): the column is the last name before the subscript.
+                    let first_subscript = access_chain
+                        .iter()
+                        .position(|a| matches!(a, AccessExpr::Subscript(_)));
+                    let column = match first_subscript {
+                        Some(0) => Some(root.as_ref()),
+                        Some(k) => match &access_chain[k - 1] {
+                            AccessExpr::Dot(name) => Some(name),
+                            AccessExpr::Subscript(_) => None,
+                        },
+                        None => None,
+                    };
+                    if let (Some(column), Some(k)) = (column, first_subscript)
+                        && is_vector_column(column)
+                        && let AccessExpr::Subscript(Subscript::Index { index }) =
+                            &mut access_chain[k]
+                        && let Some(shifted) = parse_expr(&format!("({index}) + 1"))
+                    {
+                        *index = shifted;
                     }
-                    Expr::Function(f) => {
-                        let Some(name) = f.name.0.last().and_then(ObjectNamePart::as_ident) else {
-                            return ControlFlow::Continue(());
-                        };
-                        let lower = name.value.to_lowercase();
-                        if (lower == "array_lower" || lower == "array_upper")
-                            && let FunctionArguments::List(list) = &f.args
-                            && let Some(first) = list.args.first()
-                            && let datafusion::sql::sqlparser::ast::FunctionArg::Unnamed(
-                                datafusion::sql::sqlparser::ast::FunctionArgExpr::Expr(arg),
-                            ) = first
-                            && is_vector_column(arg)
-                            && let Some(shifted) = parse_expr(&format!("({f}) - 1"))
-                        {
-                            *e = shifted;
-                        }
-                    }
-                    _ => {}
                 }
-                ControlFlow::Continue(())
+                Expr::Function(f) => {
+                    let Some(name) = f.name.0.last().and_then(ObjectNamePart::as_ident) else {
+                        return;
+                    };
+                    let lower = name.value.to_lowercase();
+                    if (lower == "array_lower" || lower == "array_upper")
+                        && let FunctionArguments::List(list) = &f.args
+                        && let Some(first) = list.args.first()
+                        && let datafusion::sql::sqlparser::ast::FunctionArg::Unnamed(
+                            datafusion::sql::sqlparser::ast::FunctionArgExpr::Expr(arg),
+                        ) = first
+                        && is_vector_column(arg)
+                        && let Some(shifted) = parse_expr(&format!("({f}) - 1"))
+                    {
+                        *e = shifted;
+                    }
+                }
+                _ => {}
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+        })
     }
 }
 
@@ -187,101 +180,83 @@ impl SqlStatementRewriteRule for VectorSubscripts {
 pub struct SystemColumns;
 
 impl SqlStatementRewriteRule for SystemColumns {
-    fn rewrite(&self, mut s: Statement) -> Statement {
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-                for_each_select(query.body.as_mut(), &mut |select| {
-                    let mut tables: Vec<(String, i32)> = Vec::new();
-                    let mut note = |factor: &TableFactor| {
-                        if let TableFactor::Table {
-                            name,
-                            alias,
-                            args: None,
-                            ..
-                        } = factor
-                        {
-                            let parts: Vec<String> = name
+    fn rewrite(&self, s: Statement) -> Statement {
+        map_queries(s, |query| {
+            for_each_select(query.body.as_mut(), &mut |select| {
+                let mut tables: Vec<(String, i32)> = Vec::new();
+                let mut note = |factor: &TableFactor| {
+                    if let TableFactor::Table { alias, .. } = factor
+                        && let Some(parts) = table_name_parts(factor)
+                    {
+                        let table = match parts.as_slice() {
+                            [schema, t] if schema == "pg_catalog" => t.clone(),
+                            [t] if t.starts_with("pg_") => t.clone(),
+                            _ => return,
+                        };
+                        let oid = crate::pgcatalog::oids::system_relation("pg_catalog", &table, 0);
+                        if oid < 16_000 {
+                            let key = alias
+                                .as_ref()
+                                .map(|a| a.name.value.to_lowercase())
+                                .unwrap_or(table);
+                            tables.push((key, oid));
+                        }
+                    }
+                };
+                for t in &select.from {
+                    note(&t.relation);
+                    for j in &t.joins {
+                        note(&j.relation);
+                    }
+                }
+                if tables.is_empty() {
+                    return;
+                }
+                struct Replace<'a>(&'a [(String, i32)]);
+                impl VisitorMut for Replace<'_> {
+                    type Break = ();
+                    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                        if let Expr::CompoundIdentifier(ids) = e
+                            && ids.len() == 2
+                            && ids[1].value.eq_ignore_ascii_case("tableoid")
+                            && let Some((_, oid)) = self
                                 .0
                                 .iter()
-                                .filter_map(ObjectNamePart::as_ident)
-                                .map(|i| i.value.to_lowercase())
-                                .collect();
-                            let table = match parts.as_slice() {
-                                [schema, t] if schema == "pg_catalog" => t.clone(),
-                                [t] if t.starts_with("pg_") => t.clone(),
-                                _ => return,
+                                .find(|(k, _)| *k == ids[0].value.to_lowercase())
+                        {
+                            *e = Expr::Value(
+                                Value::Number(oid.to_string(), false).with_empty_span(),
+                            );
+                        }
+                        ControlFlow::Continue(())
+                    }
+                }
+                let mut replace = Replace(&tables);
+                for item in &mut select.projection {
+                    // A bare `t.tableoid` keeps its name.
+                    if let SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(_)) = item {
+                        let before = e.clone();
+                        let _ = e.visit(&mut replace);
+                        if *e != before {
+                            *item = SelectItem::ExprWithAlias {
+                                expr: e.clone(),
+                                alias: Ident::new("tableoid"),
                             };
-                            let oid =
-                                crate::pgcatalog::oids::system_relation("pg_catalog", &table, 0);
-                            if oid < 16_000 {
-                                let key = alias
-                                    .as_ref()
-                                    .map(|a| a.name.value.to_lowercase())
-                                    .unwrap_or(table);
-                                tables.push((key, oid));
-                            }
                         }
-                    };
-                    for t in &select.from {
-                        note(&t.relation);
-                        for j in &t.joins {
-                            note(&j.relation);
-                        }
+                        continue;
                     }
-                    if tables.is_empty() {
-                        return;
+                    let _ = item.visit(&mut replace);
+                }
+                if let Some(selection) = &mut select.selection {
+                    let _ = selection.visit(&mut replace);
+                }
+                for t in &mut select.from {
+                    for j in &mut t.joins {
+                        let _ = j.join_operator.visit(&mut replace);
                     }
-                    struct Replace<'a>(&'a [(String, i32)]);
-                    impl VisitorMut for Replace<'_> {
-                        type Break = ();
-                        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-                            if let Expr::CompoundIdentifier(ids) = e
-                                && ids.len() == 2
-                                && ids[1].value.eq_ignore_ascii_case("tableoid")
-                                && let Some((_, oid)) = self
-                                    .0
-                                    .iter()
-                                    .find(|(k, _)| *k == ids[0].value.to_lowercase())
-                            {
-                                *e = Expr::Value(
-                                    Value::Number(oid.to_string(), false).with_empty_span(),
-                                );
-                            }
-                            ControlFlow::Continue(())
-                        }
-                    }
-                    let mut replace = Replace(&tables);
-                    for item in &mut select.projection {
-                        // A bare `t.tableoid` keeps its name.
-                        if let SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(_)) = item {
-                            let before = e.clone();
-                            let _ = e.visit(&mut replace);
-                            if *e != before {
-                                *item = SelectItem::ExprWithAlias {
-                                    expr: e.clone(),
-                                    alias: Ident::new("tableoid"),
-                                };
-                            }
-                            continue;
-                        }
-                        let _ = item.visit(&mut replace);
-                    }
-                    if let Some(selection) = &mut select.selection {
-                        let _ = selection.visit(&mut replace);
-                    }
-                    for t in &mut select.from {
-                        for j in &mut t.joins {
-                            let _ = j.join_operator.visit(&mut replace);
-                        }
-                    }
-                });
-                ControlFlow::Continue(())
-            }
-        }
-        let _ = s.visit(&mut V);
-        s
+                }
+            });
+        })
     }
 }
 
@@ -291,35 +266,28 @@ impl SqlStatementRewriteRule for SystemColumns {
 pub struct FieldAccess;
 
 impl SqlStatementRewriteRule for FieldAccess {
-    fn rewrite(&self, mut s: Statement) -> Statement {
+    fn rewrite(&self, s: Statement) -> Statement {
         use datafusion::sql::sqlparser::ast::AccessExpr;
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-                let Expr::CompoundFieldAccess { root, access_chain } = e else {
-                    return ControlFlow::Continue(());
-                };
-                if !access_chain
-                    .iter()
-                    .all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
-                {
-                    return ControlFlow::Continue(());
-                }
-                let mut text = root.to_string();
-                for access in access_chain.iter() {
-                    if let AccessExpr::Dot(Expr::Identifier(field)) = access {
-                        text = format!("get_field({text}, '{}')", field.value.to_lowercase());
-                    }
-                }
-                if let Some(new) = parse_expr(&text) {
-                    *e = new;
-                }
-                ControlFlow::Continue(())
+        map_exprs(s, |e| {
+            let Expr::CompoundFieldAccess { root, access_chain } = e else {
+                return;
+            };
+            if !access_chain
+                .iter()
+                .all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+            {
+                return;
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+            let mut text = root.to_string();
+            for access in access_chain.iter() {
+                if let AccessExpr::Dot(Expr::Identifier(field)) = access {
+                    text = format!("get_field({text}, '{}')", field.value.to_lowercase());
+                }
+            }
+            if let Some(new) = parse_expr(&text) {
+                *e = new;
+            }
+        })
     }
 }
 
@@ -329,28 +297,21 @@ impl SqlStatementRewriteRule for FieldAccess {
 pub struct ByteaLiterals;
 
 impl SqlStatementRewriteRule for ByteaLiterals {
-    fn rewrite(&self, mut s: Statement) -> Statement {
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-                if let Expr::Cast {
-                    expr, data_type, ..
-                } = e
-                    && matches!(data_type, SqlType::Bytea)
-                    && let Expr::Value(v) = expr.as_ref()
-                    && let Value::SingleQuotedString(text) = &v.value
-                    && let Some(hex) = text.strip_prefix("\\x")
-                    && hex.chars().all(|c| c.is_ascii_hexdigit())
-                    && let Some(new) = parse_expr(&format!("decode('{hex}', 'hex')"))
-                {
-                    *e = new;
-                }
-                ControlFlow::Continue(())
+    fn rewrite(&self, s: Statement) -> Statement {
+        map_exprs(s, |e| {
+            if let Expr::Cast {
+                expr, data_type, ..
+            } = e
+                && matches!(data_type, SqlType::Bytea)
+                && let Expr::Value(v) = expr.as_ref()
+                && let Value::SingleQuotedString(text) = &v.value
+                && let Some(hex) = text.strip_prefix("\\x")
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+                && let Some(new) = parse_expr(&format!("decode('{hex}', 'hex')"))
+            {
+                *e = new;
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+        })
     }
 }
 
@@ -362,32 +323,24 @@ impl SqlStatementRewriteRule for ByteaLiterals {
 pub struct RegexSubstring;
 
 impl SqlStatementRewriteRule for RegexSubstring {
-    fn rewrite(&self, mut s: Statement) -> Statement {
-        struct V;
-        impl VisitorMut for V {
-            type Break = ();
-            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-                if let Expr::Substring {
-                    expr,
-                    substring_from: Some(from),
-                    substring_for: None,
-                    ..
-                } = e
-                    && let Expr::Value(v) = from.as_ref()
-                    && let Value::SingleQuotedString(pattern) = &v.value
-                    && pattern.parse::<i64>().is_err()
-                {
-                    let pattern = pattern.replace('\'', "''");
-                    if let Some(new) = parse_expr(&format!("regexp_match({expr}, '{pattern}')[1]"))
-                    {
-                        *e = new;
-                    }
+    fn rewrite(&self, s: Statement) -> Statement {
+        map_exprs(s, |e| {
+            if let Expr::Substring {
+                expr,
+                substring_from: Some(from),
+                substring_for: None,
+                ..
+            } = e
+                && let Expr::Value(v) = from.as_ref()
+                && let Value::SingleQuotedString(pattern) = &v.value
+                && pattern.parse::<i64>().is_err()
+            {
+                let pattern = pattern.replace('\'', "''");
+                if let Some(new) = parse_expr(&format!("regexp_match({expr}, '{pattern}')[1]")) {
+                    *e = new;
                 }
-                ControlFlow::Continue(())
             }
-        }
-        let _ = s.visit(&mut V);
-        s
+        })
     }
 }
 
