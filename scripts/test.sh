@@ -26,5 +26,8 @@ if command -v mold >/dev/null; then
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
-cargo test --workspace --locked
+# Lints first (shares the debug build's dependencies), then every test binary even when
+# one fails, so one run shows everything that is broken.
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked --no-fail-fast
 LYCEUM_BIN="$CARGO_TARGET_DIR/debug/lyceum" python3 -m pytest tests/python -q -p no:cacheprovider

@@ -5,6 +5,7 @@
 //! [`common::loaded_warehouse`]; when the generator or the load fails, those tests fail
 //! with the command's output.
 
+mod catalog;
 mod cli;
 mod common;
 mod pg;

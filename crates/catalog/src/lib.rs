@@ -9,12 +9,15 @@
 //! - A warehouse version is immutable once written; versions are numbered 0, 1, 2, ... with
 //!   no gaps, and version N+1 is written only with a create-if-absent put, so two writers
 //!   can never both commit N+1.
-//! - The persisted format carries [`FORMAT_VERSION`]; readers refuse a newer format.
+//! - The persisted format carries [`FORMAT_VERSION`]; readers refuse a newer format and
+//!   upgrade older ones in memory ([`WarehouseVersion::from_stored`]).
+//! - Every object gets an OID once and keeps it; OIDs are never reused.
 //!
-//! How to add a table: add its [`TableDef`] in [`star`], give it a role, its primary key
-//! and foreign keys; the loader and the SQL layer pick it up from there.
+//! Tables of the star schema come from [`star`] (version 0 of a new warehouse); tables
+//! created later (schema `sandbox`) are added by DDL, each commit a new version.
 
 mod error;
+pub mod log;
 pub mod model;
 pub mod principals;
 pub mod scram;
@@ -23,8 +26,12 @@ pub mod store;
 pub mod version;
 
 pub use error::{CatalogError, Result};
+pub use log::VersionedLog;
 pub use model::{ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole};
 pub use principals::{PrincipalStore, Principals, UserRecord};
 pub use scram::{MockAuthKey, ScramError, ScramServer, ScramVerifier};
 pub use store::CatalogStore;
-pub use version::{FORMAT_VERSION, TableEntry, UnitEntry, WarehouseVersion};
+pub use version::{
+    FORMAT_VERSION, Oid, SchemaEntry, TableEntry, TableOids, UnitEntry, WarehouseVersion,
+    default_location,
+};

@@ -1,33 +1,42 @@
 //! Who may connect: users and their SCRAM-SHA-256 verifiers, persisted in the warehouse.
 //!
-//! One JSON document per revision at `_lyceum/principals/{revision:020}.json`, written with
-//! a create-if-absent put like warehouse versions, so two servers changing users at once
-//! cannot lose each other's change: the loser re-reads and re-applies its change.
+//! One JSON document per revision at `_lyceum/principals/{revision:020}.json`, a
+//! [`VersionedLog`] like warehouse versions, so two servers changing users at once cannot
+//! lose each other's change: the loser re-reads and re-applies its change.
 //!
 //! ```json
-//! { "format_version": 1, "revision": 2, "changed_at": "2026-12-01T10:00:00Z",
-//!   "change": "create user analyst",
+//! { "format_version": 2, "revision": 2, "changed_at": "2026-12-01T10:00:00Z",
+//!   "change": "create user analyst", "next_oid": 1100000002,
 //!   "users": { "admin":   { "verifier": "SCRAM-SHA-256$4096:<salt>$<StoredKey>:<ServerKey>",
-//!                           "superuser": true,  "created_at": "..." },
-//!              "analyst": { "verifier": "SCRAM-SHA-256$...", "superuser": false, "created_at": "..." } } }
+//!                           "superuser": true,  "created_at": "...", "oid": 1100000000 },
+//!              "analyst": { "verifier": "SCRAM-SHA-256$...", "superuser": false,
+//!                           "created_at": "...", "oid": 1100000001 } } }
 //! ```
 //!
 //! Only verifiers are stored, never passwords (see [`crate::scram`]). Old revisions are
 //! kept: they are the history of who could log in when.
+//!
+//! Every user gets an OID once (`next_oid` only grows, so a dropped user's OID is never
+//! reused). Format 1 had no OIDs: its users keep the OID that release derived from their
+//! name, stored with the next revision.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::TryStreamExt;
+use object_store::ObjectStore;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CatalogError, Result};
+use crate::log::VersionedLog;
 use crate::scram::ScramVerifier;
+use crate::version::Oid;
 
 /// The principals format this build writes and the newest it reads.
-pub const PRINCIPALS_FORMAT_VERSION: u32 = 1;
+pub const PRINCIPALS_FORMAT_VERSION: u32 = 2;
+
+/// Where users' OIDs start: above the range format 1 derived from names.
+pub const FIRST_ROLE_OID: Oid = 1_100_000_000;
 
 /// How often an update is retried when another writer changed the users first.
 const UPDATE_ATTEMPTS: u32 = 8;
@@ -44,6 +53,9 @@ pub struct UserRecord {
     pub superuser: bool,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// Given once; 0 only in format 1 documents, until [`Principals::from_stored`] fills it.
+    #[serde(default)]
+    pub oid: Oid,
 }
 
 impl UserRecord {
@@ -62,6 +74,9 @@ pub struct Principals {
     /// What the revision changed, for the history (`create user x`).
     pub change: String,
     pub users: BTreeMap<String, UserRecord>,
+    /// The next user OID to hand out.
+    #[serde(default)]
+    pub next_oid: Oid,
 }
 
 impl Principals {
@@ -72,7 +87,25 @@ impl Principals {
             changed_at: String::new(),
             change: String::new(),
             users: BTreeMap::new(),
+            next_oid: FIRST_ROLE_OID,
         }
+    }
+
+    /// Decodes a stored revision, upgrading format 1 (users without OIDs) in memory.
+    fn from_stored(value: serde_json::Value, path: &str) -> Result<Self> {
+        let mut p: Principals =
+            serde_json::from_value(value).map_err(|e| CatalogError::Corrupt {
+                path: path.to_string(),
+                message: e.to_string(),
+            })?;
+        for (name, user) in p.users.iter_mut() {
+            if user.oid == 0 {
+                user.oid = legacy_role_oid(name);
+            }
+        }
+        p.next_oid = p.next_oid.max(FIRST_ROLE_OID);
+        p.format_version = PRINCIPALS_FORMAT_VERSION;
+        Ok(p)
     }
 
     pub fn user(&self, name: &str) -> Option<&UserRecord> {
@@ -86,12 +119,15 @@ impl Principals {
         if self.users.contains_key(name) {
             return Err(CatalogError::UserExists { name: name.into() });
         }
+        let oid = self.next_oid;
+        self.next_oid += 1;
         self.users.insert(
             name.to_string(),
             UserRecord {
                 verifier: ScramVerifier::from_password(password).to_string(),
                 superuser,
                 created_at: now(),
+                oid,
             },
         );
         self.change = format!("create user {name}");
@@ -173,106 +209,73 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The OID format 1's release showed for a user: an FNV-1a hash of the name, above 20000.
+pub fn legacy_role_oid(name: &str) -> Oid {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    20_000 + hash % 1_000_000_000
+}
+
 /// Reads and commits [`Principals`] revisions.
 #[derive(Debug, Clone)]
 pub struct PrincipalStore {
-    store: Arc<dyn ObjectStore>,
-    dir: Path,
+    log: VersionedLog,
 }
 
 impl PrincipalStore {
     /// `root` is the warehouse's path inside `store` (empty for the store's root).
     pub fn new(store: Arc<dyn ObjectStore>, root: &Path) -> Self {
         let dir = root.clone().join("_lyceum").join("principals");
-        PrincipalStore { store, dir }
-    }
-
-    fn path_of(&self, revision: u64) -> Path {
-        self.dir.clone().join(format!("{revision:020}.json"))
-    }
-
-    fn store_error(&self, path: &Path, source: object_store::Error) -> CatalogError {
-        CatalogError::Store {
-            path: path.to_string(),
-            source,
+        PrincipalStore {
+            log: VersionedLog::new(store, dir, PRINCIPALS_FORMAT_VERSION),
         }
     }
 
     /// The newest revision (an empty one, revision 0, if no user was ever created).
     pub async fn load(&self) -> Result<Principals> {
-        let metas: Vec<_> = self
-            .store
-            .list(Some(&self.dir))
-            .try_collect()
-            .await
-            .map_err(|e| self.store_error(&self.dir, e))?;
-        let latest = metas
-            .iter()
-            .filter_map(|m| m.location.filename()?.strip_suffix(".json")?.parse().ok())
-            .max();
-        match latest {
+        match self.log.latest().await? {
             Some(revision) => self.get(revision).await,
             None => Ok(Principals::empty()),
         }
     }
 
-    async fn get(&self, revision: u64) -> Result<Principals> {
-        let path = self.path_of(revision);
-        let bytes = match self.store.get(&path).await {
-            Ok(r) => r.bytes().await,
-            Err(e) => Err(e),
+    /// The newest revision if it is newer than `known` (one request when it is not).
+    pub async fn load_if_newer(&self, known: u64) -> Result<Option<Principals>> {
+        if known == 0 {
+            let p = self.load().await?;
+            return Ok((p.revision > 0).then_some(p));
         }
-        .map_err(|e| self.store_error(&path, e))?;
-        let corrupt = |message: String| CatalogError::Corrupt {
-            path: path.to_string(),
-            message,
-        };
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        let found = value
-            .get("format_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0) as u32;
-        if found == 0 || found > PRINCIPALS_FORMAT_VERSION {
-            return Err(CatalogError::UnsupportedFormat {
-                path: path.to_string(),
-                found,
-                supported: PRINCIPALS_FORMAT_VERSION,
-            });
+        let latest = self.log.latest_from(known).await?;
+        if latest == known {
+            return Ok(None);
         }
-        let principals: Principals =
-            serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
-        if principals.revision != revision {
-            return Err(corrupt(format!(
-                "it says revision {} but is stored as {revision}",
-                principals.revision
-            )));
-        }
-        Ok(principals)
+        Ok(Some(self.get(latest).await?))
     }
 
-    /// Writes `next` as revision `next.revision` unless that revision exists already.
-    /// Returns `false` when another writer took the revision first.
-    async fn commit(&self, next: &Principals) -> Result<bool> {
-        let path = self.path_of(next.revision);
-        let json = serde_json::to_vec_pretty(next).map_err(|e| CatalogError::Corrupt {
-            path: path.to_string(),
-            message: e.to_string(),
-        })?;
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        match self
-            .store
-            .put_opts(&path, PutPayload::from(json), opts)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::AlreadyExists { .. })
-            | Err(object_store::Error::Precondition { .. }) => Ok(false),
-            Err(e) => Err(self.store_error(&path, e)),
+    async fn get(&self, revision: u64) -> Result<Principals> {
+        let path = format!("_lyceum/principals/{revision:020}.json");
+        let (_, value) =
+            self.log
+                .get_value(revision)
+                .await?
+                .ok_or_else(|| CatalogError::Corrupt {
+                    path: path.clone(),
+                    message: "the revision disappeared".into(),
+                })?;
+        let principals = Principals::from_stored(value, &path)?;
+        if principals.revision != revision {
+            return Err(CatalogError::Corrupt {
+                path,
+                message: format!(
+                    "it says revision {} but is stored as {revision}",
+                    principals.revision
+                ),
+            });
         }
+        Ok(principals)
     }
 
     /// Applies `change` to the newest revision and commits the result as the next one;
@@ -291,7 +294,7 @@ impl PrincipalStore {
             next.revision += 1;
             next.format_version = PRINCIPALS_FORMAT_VERSION;
             next.changed_at = now();
-            if self.commit(&next).await? {
+            if self.log.create(next.revision, &next).await? {
                 tracing::info!(revision = next.revision, change = %next.change, "users changed");
                 return Ok(next);
             }

@@ -154,7 +154,7 @@ fn role(table: &str) -> TableRole {
     }
 }
 
-/// The hierarchies of SCHEMA.md (functional dependencies the rollup rewrite relies on).
+/// The hierarchies of `SCHEMA.md` (beside this crate) (functional dependencies the rollup rewrite relies on).
 pub fn hierarchies() -> Vec<Hierarchy> {
     let h = |name: &str, levels: &[(&str, &str)]| Hierarchy {
         name: name.to_string(),
@@ -221,7 +221,7 @@ fn col(name: &str, ty: ColumnType, nullable: bool) -> ColumnDef {
     }
 }
 
-/// The warehouse's operational history (see SCHEMA.md, "System tables").
+/// The warehouse's operational history (see `crates/catalog/SCHEMA.md`, "System tables").
 pub fn system_tables() -> Vec<TableDef> {
     use ColumnType::*;
     let sys = |name: &str, columns: Vec<ColumnDef>, pk: &[&str]| TableDef {

@@ -1,18 +1,19 @@
-//! Persists warehouse versions in the warehouse's own object store, under `_lyceum/`.
+//! Persists warehouse versions in the warehouse's own object store, under
+//! `_lyceum/versions/` (a [`VersionedLog`]).
 
 use std::sync::Arc;
 
-use futures::TryStreamExt;
+use object_store::ObjectStore;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::error::{CatalogError, Result};
+use crate::log::VersionedLog;
 use crate::version::{FORMAT_VERSION, WarehouseVersion};
 
 /// Reads and commits [`WarehouseVersion`]s.
 #[derive(Debug, Clone)]
 pub struct CatalogStore {
-    store: Arc<dyn ObjectStore>,
+    log: VersionedLog,
     dir: Path,
 }
 
@@ -20,105 +21,65 @@ impl CatalogStore {
     /// `root` is the warehouse's path inside `store` (empty for the store's root).
     pub fn new(store: Arc<dyn ObjectStore>, root: &Path) -> Self {
         let dir = root.clone().join("_lyceum").join("versions");
-        CatalogStore { store, dir }
+        CatalogStore {
+            log: VersionedLog::new(store, dir.clone(), FORMAT_VERSION),
+            dir,
+        }
     }
 
-    fn path_of(&self, version: u64) -> Path {
-        self.dir.clone().join(format!("{version:020}.json"))
-    }
-
-    /// Every committed version number, ascending.
+    /// Every committed version number, ascending (a listing: for history only).
     pub async fn list_versions(&self) -> Result<Vec<u64>> {
-        let metas: Vec<_> = self
-            .store
-            .list(Some(&self.dir))
-            .try_collect()
-            .await
-            .map_err(|source| CatalogError::Store {
-                path: self.dir.to_string(),
-                source,
-            })?;
-        let mut versions: Vec<u64> = metas
-            .iter()
-            .filter_map(|m| m.location.filename()?.strip_suffix(".json")?.parse().ok())
-            .collect();
-        versions.sort_unstable();
-        Ok(versions)
+        self.log.list().await
+    }
+
+    /// The newest committed version number, or `None` for a warehouse never initialised.
+    /// A bounded number of requests however many versions exist.
+    pub async fn latest_number(&self) -> Result<Option<u64>> {
+        self.log.latest().await
+    }
+
+    /// The newest committed version number, knowing that `known` exists (one request
+    /// when nothing newer was committed).
+    pub async fn latest_number_from(&self, known: u64) -> Result<u64> {
+        self.log.latest_from(known).await
     }
 
     /// The newest committed version, or `None` for a warehouse never initialised.
     pub async fn latest(&self) -> Result<Option<WarehouseVersion>> {
-        match self.list_versions().await?.last() {
-            Some(v) => Ok(Some(self.get(*v).await?)),
+        match self.latest_number().await? {
+            Some(v) => Ok(Some(self.get(v).await?)),
             None => Ok(None),
         }
     }
 
     pub async fn get(&self, version: u64) -> Result<WarehouseVersion> {
-        let path = self.path_of(version);
-        let bytes = match self.store.get(&path).await {
-            Ok(r) => r.bytes().await,
-            Err(e) => Err(e),
-        };
-        let bytes = match bytes {
-            Ok(b) => b,
-            Err(object_store::Error::NotFound { .. }) => {
-                return Err(CatalogError::NoSuchVersion { version });
-            }
-            Err(source) => {
-                return Err(CatalogError::Store {
-                    path: path.to_string(),
-                    source,
-                });
-            }
-        };
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| CatalogError::Corrupt {
+        let (format, value) = self
+            .log
+            .get_value(version)
+            .await?
+            .ok_or(CatalogError::NoSuchVersion { version })?;
+        let path = self.dir.clone().join(format!("{version:020}.json"));
+        let decoded = WarehouseVersion::from_stored(format, value, path.as_ref())?;
+        if decoded.version != version {
+            return Err(CatalogError::Corrupt {
                 path: path.to_string(),
-                message: e.to_string(),
-            })?;
-        let found = value
-            .get("format_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0) as u32;
-        if found > FORMAT_VERSION || found == 0 {
-            return Err(CatalogError::UnsupportedFormat {
-                path: path.to_string(),
-                found,
-                supported: FORMAT_VERSION,
+                message: format!(
+                    "it says version {} but is stored as {version}",
+                    decoded.version
+                ),
             });
         }
-        serde_json::from_value(value).map_err(|e| CatalogError::Corrupt {
-            path: path.to_string(),
-            message: e.to_string(),
-        })
+        Ok(decoded)
     }
 
     /// Writes `version` if and only if no version with its number exists yet.
     pub async fn commit(&self, version: &WarehouseVersion) -> Result<()> {
-        let path = self.path_of(version.version);
-        let json = serde_json::to_vec_pretty(version).map_err(|e| CatalogError::Corrupt {
-            path: path.to_string(),
-            message: e.to_string(),
-        })?;
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        match self
-            .store
-            .put_opts(&path, PutPayload::from(json), opts)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(object_store::Error::AlreadyExists { .. })
-            | Err(object_store::Error::Precondition { .. }) => Err(CatalogError::VersionExists {
+        if self.log.create(version.version, version).await? {
+            Ok(())
+        } else {
+            Err(CatalogError::VersionExists {
                 version: version.version,
-            }),
-            Err(source) => Err(CatalogError::Store {
-                path: path.to_string(),
-                source,
-            }),
+            })
         }
     }
 }
@@ -139,8 +100,10 @@ mod tests {
             operation: "load".into(),
             load_id: None,
             summary: summary.into(),
+            schemas: BTreeMap::new(),
             tables: BTreeMap::new(),
             hierarchies: vec![],
+            next_oid: 0,
         }
     }
 

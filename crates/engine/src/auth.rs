@@ -22,6 +22,8 @@ pub struct Identity {
     pub name: String,
     /// May manage users.
     pub superuser: bool,
+    /// The user's OID in the catalog (`pg_roles.oid`).
+    pub oid: lyceum_catalog::Oid,
 }
 
 impl Identity {
@@ -31,6 +33,7 @@ impl Identity {
         Identity {
             name: "lyceum".into(),
             superuser: true,
+            oid: 10,
         }
     }
 }
@@ -120,6 +123,7 @@ impl Auth {
         let identity = Identity {
             name: user.to_string(),
             superuser: record.superuser,
+            oid: record.oid,
         };
         Ok(Some((identity, verifier)))
     }
@@ -223,13 +227,9 @@ mod tests {
             Bootstrap::Existing
         );
         let admin = auth.check_password("admin", &password).await?;
-        assert_eq!(
-            admin,
-            Some(Identity {
-                name: "admin".into(),
-                superuser: true
-            })
-        );
+        let admin = admin.expect("admin logs in");
+        assert_eq!((admin.name.as_str(), admin.superuser), ("admin", true));
+        assert!(admin.oid >= lyceum_catalog::principals::FIRST_ROLE_OID);
         assert_eq!(auth.check_password("admin", "other").await?, None);
         Ok(())
     }
@@ -258,6 +258,7 @@ mod tests {
         let admin = Identity {
             name: "admin".into(),
             superuser: true,
+            oid: lyceum_catalog::principals::FIRST_ROLE_OID,
         };
         auth.change_users(&admin, "create users", |p| {
             p.create_user("analyst", "a", false)

@@ -110,6 +110,12 @@ pub enum EngineError {
     #[error("permission denied: {0}")]
     PermissionDenied(String),
 
+    #[error("{kind} \"{name}\" already exists")]
+    DuplicateObject { kind: &'static str, name: String },
+
+    #[error("{kind} \"{name}\" does not exist")]
+    UndefinedObject { kind: &'static str, name: String },
+
     #[error("{0}")]
     Authentication(#[source] lyceum_catalog::ScramError),
 

@@ -115,6 +115,8 @@ pub mod codes {
     pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
     pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
     pub const DUPLICATE_OBJECT: &str = "42710";
+    pub const DUPLICATE_TABLE: &str = "42P07";
+    pub const DUPLICATE_SCHEMA: &str = "42P06";
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
     pub const PROTOCOL_VIOLATION: &str = "08P01";
     pub const INVALID_AUTHORIZATION: &str = "28000";
@@ -150,6 +152,14 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::Catalog(CatalogError::NoSuchUser { .. }) => UNDEFINED_OBJECT,
         EngineError::Catalog(CatalogError::InvalidUser { .. }) => INVALID_PARAMETER_VALUE,
         EngineError::Catalog(CatalogError::PrincipalsContended { .. }) => SERIALIZATION_FAILURE,
+        EngineError::DuplicateObject {
+            kind: "relation", ..
+        } => DUPLICATE_TABLE,
+        EngineError::DuplicateObject { kind: "schema", .. } => DUPLICATE_SCHEMA,
+        EngineError::DuplicateObject { .. } => DUPLICATE_OBJECT,
+        EngineError::UndefinedObject { kind: "table", .. } => UNDEFINED_TABLE,
+        EngineError::UndefinedObject { kind: "schema", .. } => INVALID_SCHEMA_NAME,
+        EngineError::UndefinedObject { .. } => UNDEFINED_OBJECT,
         EngineError::Canceled(_) => QUERY_CANCELED,
         EngineError::InFailedTransaction => IN_FAILED_SQL_TRANSACTION,
         EngineError::InTransactionBlock { .. } => ACTIVE_SQL_TRANSACTION,

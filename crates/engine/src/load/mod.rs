@@ -107,7 +107,16 @@ async fn load_once(warehouse: &Warehouse, opts: &LoadOptions) -> Result<LoadRepo
     let mut tx = Transaction::begin(warehouse).await?;
     let load_id = tx.base().version + 1;
     let keys = existing_keys(warehouse, tx.base().version).await?;
-    let defs = star::all_tables()?;
+    // The star schema's and system tables' definitions as the catalog has them (not as
+    // this build would create them): a warehouse keeps the tables it was created with.
+    let defs: Vec<TableDef> = tx
+        .base()
+        .tables
+        .values()
+        .map(|e| &e.definition)
+        .filter(|d| d.schema == star::PUBLIC || d.schema == star::SYSTEM)
+        .cloned()
+        .collect();
     progress.stage("reading and conforming extracts");
     let source = opts.source.clone();
     let conform_defs = defs.clone();

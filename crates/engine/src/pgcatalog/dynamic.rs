@@ -58,6 +58,7 @@ pub const PG_AUTHID: &[Col] = &[
 
 /// A role as the catalog shows it: the system owner, then the stored users.
 struct Role {
+    oid: i32,
     name: String,
     superuser: bool,
     can_login: bool,
@@ -66,12 +67,14 @@ struct Role {
 
 fn roles(principals: &Principals) -> Vec<Role> {
     let mut all = vec![Role {
+        oid: oids::OWNER_ROLE,
         name: oids::OWNER_NAME.to_string(),
         superuser: true,
         can_login: false,
         verifier: None,
     }];
     all.extend(principals.users.iter().map(|(name, u)| Role {
+        oid: oids::user(u),
         name: name.clone(),
         superuser: u.superuser,
         can_login: true,
@@ -100,7 +103,7 @@ fn pg_roles_rows(principals: &Principals) -> Rows {
             V::Text(None),
             V::bool(r.superuser),
             V::TextList(None),
-            V::oid(oids::role(&r.name)),
+            V::oid(r.oid),
         ]);
     }
     rows
@@ -111,7 +114,7 @@ fn pg_user_rows(principals: &Principals) -> Rows {
     for r in roles(principals).into_iter().filter(|r| r.can_login) {
         rows.push(vec![
             V::text(&r.name),
-            V::oid(oids::role(&r.name)),
+            V::oid(r.oid),
             V::bool(false),
             V::bool(r.superuser),
             V::bool(false),
@@ -128,7 +131,7 @@ fn pg_authid_rows(principals: &Principals) -> Rows {
     let mut rows = Rows::new(PG_AUTHID);
     for r in roles(principals) {
         rows.push(vec![
-            V::oid(oids::role(&r.name)),
+            V::oid(r.oid),
             V::text(&r.name),
             V::bool(r.superuser),
             V::bool(true),
@@ -349,7 +352,7 @@ pub fn pg_stat_activity(
                         V::text(CATALOG),
                         V::i32(s.pid),
                         V::I32(None),
-                        V::oid(oids::role(&s.identity.name)),
+                        V::oid(i32::try_from(s.identity.oid).unwrap_or(i32::MAX)),
                         V::text(&s.identity.name),
                         V::text(application),
                         V::Text(addr),

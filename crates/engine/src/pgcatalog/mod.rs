@@ -606,9 +606,14 @@ async fn version_catalog(
     let tables: Vec<WarehouseTable<'_>> = found
         .iter()
         .map(|(schema, name, provider)| {
-            let entry = manifest.tables.get(&format!("{schema}.{name}"));
+            let qualified = format!("{schema}.{name}");
+            let entry = manifest.tables.get(&qualified);
             WarehouseTable {
                 def: entry.map(|e| &e.definition),
+                oids: entry.map_or_else(
+                    || oids::computed_table(&qualified),
+                    |e| oids::TableOids::from(&e.oids),
+                ),
                 schema,
                 name,
                 provider: provider.clone(),
@@ -617,17 +622,24 @@ async fn version_catalog(
             }
         })
         .collect();
+    let mut namespaces: Vec<(String, i32)> = oids::builtin_namespaces().into();
+    namespaces.extend(
+        manifest
+            .schemas
+            .iter()
+            .map(|(name, entry)| (name.clone(), oids::schema(entry))),
+    );
     let model = relations::model(
+        namespaces,
         &tables,
         &statics.catalog_relations,
         &statics.information_schema,
     );
-    let mut namespaces: Vec<&str> = vec!["pg_catalog", "information_schema"];
-    namespaces.extend(schema_names.iter().map(String::as_str));
+    let namespaces: Vec<&str> = model.namespaces.iter().map(|(n, _)| n.as_str()).collect();
     let mut description = relations::pg_description(&model);
     relations::append_descriptions(&mut description, &statics.builtin_descriptions);
     let built: Vec<(&'static str, table::Rows)> = vec![
-        ("pg_namespace", relations::pg_namespace(&namespaces)),
+        ("pg_namespace", relations::pg_namespace(&model)),
         ("pg_class", relations::pg_class(&model)),
         (
             "pg_attribute",
@@ -669,6 +681,15 @@ async fn version_catalog(
     Ok(version)
 }
 
+/// `(oid, name)` of every stored user.
+pub fn users_of(principals: &lyceum_catalog::Principals) -> Vec<(i32, String)> {
+    principals
+        .users
+        .iter()
+        .map(|(name, u)| (oids::user(u), name.clone()))
+        .collect()
+}
+
 /// The catalog a session sees for a snapshot: its schemas plus `pg_catalog`. Updates the
 /// session's catalog state (the model its catalog functions read).
 pub async fn session_catalog(
@@ -682,7 +703,7 @@ pub async fn session_catalog(
     let version = version_catalog(snapshot, statics).await?;
     state.set_model(version.model.clone());
     let users = principals.load().await?;
-    state.set_roles(users.users.keys().cloned());
+    state.set_roles(users_of(&users));
     let mut tables = version.tables.clone();
     for (name, table) in dynamic::role_tables(principals, info) {
         tables.insert(name, table);

@@ -3,18 +3,15 @@
 //!
 //! - Namespaces use PostgreSQL's fixed OIDs where PostgreSQL has them (`pg_catalog` = 11,
 //!   `public` = 2200); `information_schema` and `system` get fixed OIDs of their own.
-//! - Warehouse tables are numbered by their position in the build's star schema
-//!   (`lyceum_catalog::star::all_tables`, sorted by qualified name): each table owns a
-//!   block of [`TABLE_BLOCK`] OIDs (table, primary-key index, primary-key constraint, row
-//!   type), and its foreign keys a block in another range. A table the build does not know
-//!   (an older or newer warehouse) gets a stable hash-based block far above.
+//! - Warehouse schemas, tables, keys and users have the OIDs the catalog assigned them once
+//!   and stores (`lyceum_catalog::version`, `lyceum_catalog::principals`): they survive
+//!   commits, restarts and upgrades. Relations Lyceum computes in memory
+//!   (`system.snapshots`) get a stable hash-based block far above allocated OIDs.
 //! - `pg_catalog` and `information_schema` relations have the OIDs PostgreSQL 15 gives them
 //!   (`pg_class` is 1259, as tools assume); one PostgreSQL does not have gets an OID of a
 //!   range PostgreSQL leaves unused (16000..16383).
 //! - Roles: 10 is the system owner of every warehouse object (the loader, `lyceum`, which
-//!   cannot log in over the wire); users get a stable hash of their name.
-
-use std::sync::OnceLock;
+//!   cannot log in over the wire); users have their stored OIDs.
 
 pub const PG_CATALOG_NAMESPACE: i32 = 11;
 pub const PUBLIC_NAMESPACE: i32 = 2200;
@@ -39,10 +36,7 @@ pub const OWNER_ROLE: i32 = 10;
 /// Its name.
 pub const OWNER_NAME: &str = "lyceum";
 
-const FIRST_TABLE: i32 = 16_400;
 const TABLE_BLOCK: i32 = 4;
-const FIRST_FOREIGN_KEY: i32 = 40_000;
-const FOREIGN_KEY_BLOCK: i32 = 32;
 const UNKNOWN_TABLES: i32 = 1_000_000;
 const FIRST_UNKNOWN_SYSTEM_RELATION: i32 = 16_000;
 
@@ -278,27 +272,41 @@ const POSTGRES_RELATIONS: &[(&str, &str, i32)] = &[
     ("information_schema", "views", 13558),
 ];
 
-/// The OIDs of one warehouse table and its keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The OIDs of one warehouse table and its keys, as the catalog's `pg_*` tables use them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableOids {
     pub table: i32,
+    /// 0 when the table has no primary key.
     pub primary_key_index: i32,
     pub primary_key_constraint: i32,
     pub row_type: i32,
-    /// The first foreign-key constraint; the `i`-th is `foreign_keys + i`.
-    pub foreign_keys: i32,
+    /// One per foreign key, in the definition's order.
+    pub foreign_keys: Vec<i32>,
 }
 
-/// Qualified names of the tables this build knows, sorted.
-fn known_tables() -> &'static [String] {
-    static KNOWN: OnceLock<Vec<String>> = OnceLock::new();
-    KNOWN.get_or_init(|| {
-        let mut names: Vec<String> = lyceum_catalog::star::all_tables()
-            .map(|tables| tables.iter().map(|t| t.qualified_name()).collect())
-            .unwrap_or_default();
-        names.sort();
-        names
-    })
+/// Catalog OIDs are below 2^31 (allocation starts low and grows by one per object);
+/// PostgreSQL's `oid` columns are read as `int4` here.
+fn pg(oid: lyceum_catalog::Oid) -> i32 {
+    i32::try_from(oid).unwrap_or(i32::MAX)
+}
+
+impl From<&lyceum_catalog::TableOids> for TableOids {
+    fn from(o: &lyceum_catalog::TableOids) -> Self {
+        TableOids {
+            table: pg(o.table),
+            primary_key_index: o.primary_key_index.map(pg).unwrap_or(0),
+            primary_key_constraint: o.primary_key_constraint.map(pg).unwrap_or(0),
+            row_type: pg(o.row_type),
+            foreign_keys: o.foreign_keys.iter().copied().map(pg).collect(),
+        }
+    }
+}
+
+impl TableOids {
+    /// The OID of the `i`-th foreign key (0 if the catalog has none for it).
+    pub fn foreign_key(&self, i: usize) -> i32 {
+        self.foreign_keys.get(i).copied().unwrap_or(0)
+    }
 }
 
 /// FNV-1a: small, stable across builds and platforms.
@@ -311,23 +319,28 @@ fn stable_hash(text: &str) -> u32 {
     hash
 }
 
-/// The OIDs of the warehouse table `schema.name`.
-pub fn table(qualified: &str) -> TableOids {
-    let block = match known_tables().iter().position(|n| n == qualified) {
-        Some(i) => i as i32,
-        None => {
-            let slot = (stable_hash(qualified) % 200_000) as i32;
-            (UNKNOWN_TABLES - FIRST_TABLE) / TABLE_BLOCK + slot
-        }
-    };
-    let table = FIRST_TABLE + block * TABLE_BLOCK;
+/// The OIDs of a relation Lyceum computes in memory and the catalog does not store
+/// (`system.snapshots`): a stable hash-based block far above allocated OIDs.
+pub fn computed_table(qualified: &str) -> TableOids {
+    let slot = (stable_hash(qualified) % 200_000) as i32;
+    let table = UNKNOWN_TABLES + slot * TABLE_BLOCK;
     TableOids {
         table,
-        primary_key_index: table + 1,
-        primary_key_constraint: table + 2,
+        primary_key_index: 0,
+        primary_key_constraint: 0,
         row_type: table + 3,
-        foreign_keys: FIRST_FOREIGN_KEY + block * FOREIGN_KEY_BLOCK,
+        foreign_keys: vec![],
     }
+}
+
+/// The OID of a schema the catalog has, for a [`lyceum_catalog::SchemaEntry`].
+pub fn schema(entry: &lyceum_catalog::SchemaEntry) -> i32 {
+    pg(entry.oid)
+}
+
+/// The OID of a user as the catalog stores it.
+pub fn user(record: &lyceum_catalog::UserRecord) -> i32 {
+    pg(record.oid)
 }
 
 /// The OID of relation `name` of `pg_catalog` or `information_schema`: PostgreSQL's, or
@@ -340,23 +353,15 @@ pub fn system_relation(schema: &str, name: &str, fallback: usize) -> i32 {
         .unwrap_or(FIRST_UNKNOWN_SYSTEM_RELATION + fallback as i32)
 }
 
-/// The OID of a namespace, if it is one Lyceum has.
-pub fn namespace(name: &str) -> Option<i32> {
-    match name {
-        "pg_catalog" => Some(PG_CATALOG_NAMESPACE),
-        "public" => Some(PUBLIC_NAMESPACE),
-        "information_schema" => Some(INFORMATION_SCHEMA_NAMESPACE),
-        "system" => Some(SYSTEM_NAMESPACE),
-        _ => None,
-    }
-}
-
-/// The OID of a user.
-pub fn role(name: &str) -> i32 {
-    if name == OWNER_NAME {
-        return OWNER_ROLE;
-    }
-    20_000 + (stable_hash(name) % 1_000_000_000) as i32
+/// The fixed OIDs of the schemas every version has besides the catalog's own.
+pub fn builtin_namespaces() -> [(String, i32); 2] {
+    [
+        ("pg_catalog".to_string(), PG_CATALOG_NAMESPACE),
+        (
+            "information_schema".to_string(),
+            INFORMATION_SCHEMA_NAMESPACE,
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -364,39 +369,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn oids_are_stable_and_distinct() {
-        let a = table("public.fact_enrollment");
-        let b = table("public.dim_student");
-        assert_eq!(a, table("public.fact_enrollment"));
-        assert_ne!(a.table, b.table);
-        assert!(a.table >= 16_384 && b.table >= 16_384);
-        let known = known_tables();
-        assert!(known.len() > 10);
-        let mut all: Vec<i32> = known
-            .iter()
-            .flat_map(|n| {
-                let o = table(n);
-                [
-                    o.table,
-                    o.primary_key_index,
-                    o.primary_key_constraint,
-                    o.row_type,
-                ]
-            })
-            .collect();
-        let len = all.len();
-        all.sort_unstable();
-        all.dedup();
-        assert_eq!(all.len(), len, "no two objects share an OID");
-        let unknown = table("public.not_in_this_build");
-        assert!(unknown.table >= UNKNOWN_TABLES);
-        assert_eq!(role(OWNER_NAME), OWNER_ROLE);
-        assert_ne!(role("admin"), role("analyst"));
+    fn system_relations_have_postgres_oids_and_computed_tables_stable_ones() {
         assert_eq!(system_relation("pg_catalog", "pg_class", 0), PG_CLASS_OID);
         assert_eq!(
             system_relation("pg_catalog", "pg_constraint", 0),
             PG_CONSTRAINT_OID
         );
         assert_eq!(system_relation("pg_catalog", "no_such", 3), 16_003);
+        let a = computed_table("system.snapshots");
+        assert_eq!(a, computed_table("system.snapshots"));
+        assert!(a.table >= UNKNOWN_TABLES);
     }
 }

@@ -65,6 +65,8 @@ pub struct Relation {
     pub constraints: Vec<Constraint>,
     /// For an index: the table, its key columns and its definition.
     pub index_of: Option<(i32, Vec<i16>, String)>,
+    /// For a table with a primary key: the key's index (else 0).
+    pub primary_key_index: i32,
 }
 
 /// What the catalog functions need to answer (`pg_get_constraintdef`, ...).
@@ -75,9 +77,25 @@ pub struct Model {
     pub index_defs: HashMap<i32, String>,
     /// `(objoid, objsubid)` → text, for relations (`classoid` = `pg_class`).
     pub descriptions: HashMap<(i32, i32), String>,
+    /// Every schema of the version with its OID, `pg_catalog` first.
+    pub namespaces: Vec<(String, i32)>,
 }
 
 impl Model {
+    pub fn namespace_oid(&self, name: &str) -> Option<i32> {
+        self.namespaces
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, oid)| *oid)
+    }
+
+    pub fn namespace_name(&self, oid: i32) -> Option<&str> {
+        self.namespaces
+            .iter()
+            .find(|(_, o)| *o == oid)
+            .map(|(n, _)| n.as_str())
+    }
+
     /// The OID of `schema.name`, if the relation exists in this version.
     pub fn relation_oid(&self, schema: &str, name: &str) -> Option<i32> {
         self.relations
@@ -90,6 +108,8 @@ impl Model {
 /// A table of the version being catalogued.
 pub struct WarehouseTable<'a> {
     pub def: Option<&'a TableDef>,
+    /// Its OIDs, as the catalog assigned them.
+    pub oids: TableOids,
     pub schema: &'a str,
     pub name: &'a str,
     pub provider: Arc<dyn TableProvider>,
@@ -161,19 +181,20 @@ pub fn quote_ident(name: &str) -> String {
 /// Builds the model of one version: its warehouse tables, `pg_catalog` and
 /// `information_schema`.
 pub fn model(
+    namespaces: Vec<(String, i32)>,
     tables: &[WarehouseTable<'_>],
     catalog_relations: &[SystemRelation],
     information_schema: &[SystemRelation],
 ) -> Model {
-    let mut model = Model::default();
+    let mut model = Model {
+        namespaces,
+        ..Model::default()
+    };
     // OIDs and attnums first: foreign keys refer to other tables' keys.
     let mut oids_of: HashMap<String, (TableOids, SchemaRef)> = HashMap::new();
     for t in tables {
         let qualified = format!("{}.{}", t.schema, t.name);
-        oids_of.insert(
-            qualified.clone(),
-            (oids::table(&qualified), t.provider.schema()),
-        );
+        oids_of.insert(qualified.clone(), (t.oids.clone(), t.provider.schema()));
     }
     let attnum = |schema: &SchemaRef, column: &str| -> Option<i16> {
         schema
@@ -184,7 +205,9 @@ pub fn model(
     for t in tables {
         let qualified = format!("{}.{}", t.schema, t.name);
         let (ids, schema) = &oids_of[&qualified];
-        let namespace = oids::namespace(t.schema).unwrap_or(oids::SYSTEM_NAMESPACE);
+        let namespace = model
+            .namespace_oid(t.schema)
+            .unwrap_or(oids::SYSTEM_NAMESPACE);
         let columns = schema
             .fields()
             .iter()
@@ -253,6 +276,7 @@ pub fn model(
                         description: None,
                         constraints: vec![],
                         index_of: Some((ids.table, pk, index_def.clone())),
+                        primary_key_index: 0,
                     },
                 );
                 model.index_defs.insert(ids.primary_key_index, index_def);
@@ -291,7 +315,7 @@ pub fn model(
                         .join(", ")
                 };
                 constraints.push(Constraint {
-                    oid: ids.foreign_keys + i as i32,
+                    oid: ids.foreign_key(i),
                     name: format!("{}_{}_fkey", t.name, fk.columns.join("_")),
                     columns: cols,
                     kind: 'f',
@@ -320,6 +344,7 @@ pub fn model(
             description: t.def.map(table_description),
             constraints,
             index_of: None,
+            primary_key_index: ids.primary_key_index,
         };
         model.relations.insert(ids.table, relation);
     }
@@ -375,6 +400,7 @@ pub fn model(
                 description: None,
                 constraints: vec![],
                 index_of: None,
+                primary_key_index: 0,
             },
         );
     }
@@ -398,17 +424,15 @@ pub const PG_NAMESPACE: &[Col] = &[
     ("nspacl", Kind::TextList, true),
 ];
 
-pub fn pg_namespace(schemas: &[&str]) -> Rows {
+pub fn pg_namespace(model: &Model) -> Rows {
     let mut rows = Rows::new(PG_NAMESPACE);
-    for name in schemas {
-        if let Some(oid) = oids::namespace(name) {
-            rows.push(vec![
-                V::oid(oid),
-                V::text(*name),
-                V::oid(oids::OWNER_ROLE),
-                V::TextList(None),
-            ]);
-        }
+    for (name, oid) in &model.namespaces {
+        rows.push(vec![
+            V::oid(*oid),
+            V::text(name),
+            V::oid(oids::OWNER_ROLE),
+            V::TextList(None),
+        ]);
     }
     rows
 }
@@ -688,7 +712,7 @@ pub fn pg_constraint(model: &Model) -> Rows {
             .constraints
             .iter()
             .find(|c| c.kind == 'p')
-            .map(|_| oids::table(&format!("{}.{}", r.schema, r.name)).primary_key_index)
+            .map(|_| r.primary_key_index)
             .unwrap_or(0);
         for c in &r.constraints {
             let (confrelid, confkey, conindid) = match &c.references {
@@ -771,7 +795,7 @@ pub fn pg_depend(model: &Model) -> Rows {
     for r in sorted(model) {
         for c in &r.constraints {
             if c.kind == 'p' {
-                let index = oids::table(&format!("{}.{}", r.schema, r.name)).primary_key_index;
+                let index = r.primary_key_index;
                 rows.push(vec![
                     V::oid(oids::PG_CLASS_OID),
                     V::oid(index),

@@ -1104,7 +1104,7 @@ impl Session {
     async fn refresh_roles(&self) -> Result<()> {
         let principals = self.engine.auth.principals().await?;
         self.catalog_state
-            .set_roles(principals.users.keys().cloned());
+            .set_roles(pgcatalog::users_of(&principals));
         Ok(())
     }
 
@@ -1132,7 +1132,7 @@ impl Session {
             Some(v) => v,
             None => match self.tx.version().or(self.batch_version) {
                 Some(v) => v,
-                None => self.engine.warehouse.require_latest().await?.version,
+                None => self.engine.warehouse.require_latest_number().await?,
             },
         };
         self.batch_version = Some(self.batch_version.unwrap_or(wanted));

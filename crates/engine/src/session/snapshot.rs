@@ -1,16 +1,20 @@
 //! One warehouse version as a DataFusion catalog: every table at its pinned Delta version,
 //! plus `system.snapshots` (the history of warehouse versions up to this one).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
 use datafusion::catalog::{
-    CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider,
+    CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider, TableProvider,
 };
-use datafusion::datasource::MemTable;
+use datafusion::datasource::{MemTable, TableType};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
 use lyceum_catalog::{WarehouseVersion, star};
 
 use crate::error::{EngineError, Result};
@@ -20,10 +24,11 @@ pub struct Snapshot {
     manifest: WarehouseVersion,
     catalog: Arc<MemoryCatalogProvider>,
     /// Bytes of data files per table (`schema.table`), for the catalog's size functions.
-    sizes: std::collections::HashMap<String, u64>,
+    sizes: HashMap<String, u64>,
 }
 
 impl Snapshot {
+    /// Every table of `manifest` at its pinned Delta version, each in its own schema.
     pub async fn open(
         warehouse: &Warehouse,
         manifest: WarehouseVersion,
@@ -33,12 +38,21 @@ impl Snapshot {
             .with_runtime_env(runtime.clone())
             .build();
         let catalog = Arc::new(MemoryCatalogProvider::new());
-        let public = Arc::new(MemorySchemaProvider::new());
-        let system = Arc::new(MemorySchemaProvider::new());
-        let mut sizes = std::collections::HashMap::new();
+        let mut schemas: HashMap<String, Arc<MemorySchemaProvider>> = HashMap::new();
+        for name in manifest
+            .schemas
+            .keys()
+            .map(String::as_str)
+            .chain([star::PUBLIC, star::SYSTEM])
+        {
+            schemas
+                .entry(name.to_string())
+                .or_insert_with(|| Arc::new(MemorySchemaProvider::new()));
+        }
+        let mut sizes = HashMap::new();
         for entry in manifest.tables.values() {
             let def = &entry.definition;
-            let table = warehouse.open_table_at(def, entry.delta_version).await?;
+            let table = warehouse.open_table_at(entry).await?;
             if let Ok(state) = table.snapshot() {
                 let bytes: i64 = state.log_data().iter().map(|f| f.size()).sum();
                 sizes.insert(def.qualified_name(), u64::try_from(bytes).unwrap_or(0));
@@ -47,19 +61,23 @@ impl Snapshot {
                 .update_datafusion_session(&state)
                 .map_err(|e| EngineError::delta(def.qualified_name(), e))?;
             let provider = table.table_provider().await?;
-            let schema = if def.schema == star::SYSTEM {
-                &system
-            } else {
-                &public
-            };
-            schema.register_table(def.name.clone(), provider)?;
+            schemas
+                .entry(def.schema.clone())
+                .or_insert_with(|| Arc::new(MemorySchemaProvider::new()))
+                .register_table(def.name.clone(), provider)?;
         }
-        system.register_table(
-            "snapshots".into(),
-            snapshots_table(warehouse, &manifest).await?,
-        )?;
-        catalog.register_schema(star::PUBLIC, public)?;
-        catalog.register_schema(star::SYSTEM, system)?;
+        if let Some(system) = schemas.get(star::SYSTEM) {
+            system.register_table(
+                "snapshots".into(),
+                Arc::new(HistoryTable {
+                    warehouse: warehouse.clone(),
+                    upto: manifest.clone(),
+                }),
+            )?;
+        }
+        for (name, schema) in schemas {
+            catalog.register_schema(&name, schema)?;
+        }
         Ok(Snapshot {
             manifest,
             catalog,
@@ -83,6 +101,49 @@ impl Snapshot {
 
     pub fn catalog(&self) -> Arc<dyn CatalogProvider> {
         self.catalog.clone()
+    }
+}
+
+/// `system.snapshots`: read when a query scans it, not when a version is pinned (pinning
+/// must not cost a request per version).
+#[derive(Debug)]
+struct HistoryTable {
+    warehouse: Warehouse,
+    upto: WarehouseVersion,
+}
+
+fn history_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("version", DataType::UInt64, false),
+        Field::new("committed_at", DataType::Utf8, false),
+        Field::new("operation", DataType::Utf8, false),
+        Field::new("load_id", DataType::UInt64, true),
+        Field::new("summary", DataType::Utf8, false),
+        Field::new("tables_changed", DataType::Utf8, false),
+    ]))
+}
+
+#[async_trait]
+impl TableProvider for HistoryTable {
+    fn schema(&self) -> SchemaRef {
+        history_schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn datafusion::catalog::Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        let table = snapshots_table(&self.warehouse, &self.upto)
+            .await
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        table.scan(state, projection, filters, limit).await
     }
 }
 
@@ -118,14 +179,7 @@ async fn snapshots_table(warehouse: &Warehouse, upto: &WarehouseVersion) -> Resu
         ));
         prev = Some(manifest);
     }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("version", DataType::UInt64, false),
-        Field::new("committed_at", DataType::Utf8, false),
-        Field::new("operation", DataType::Utf8, false),
-        Field::new("load_id", DataType::UInt64, true),
-        Field::new("summary", DataType::Utf8, false),
-        Field::new("tables_changed", DataType::Utf8, false),
-    ]));
+    let schema = history_schema();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(UInt64Array::from_iter_values(versions.iter().map(|v| v.0))),
         Arc::new(StringArray::from_iter_values(

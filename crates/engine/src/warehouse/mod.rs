@@ -1,10 +1,14 @@
-//! The warehouse: a root URL holding one Delta Lake table per catalog table
-//! (`<root>/<schema>/<table>/`) and the catalog's versions (`<root>/_lyceum/versions/`).
+//! The warehouse: a root URL holding one Delta Lake table per catalog table (at the
+//! entry's `location`, `<root>/<schema>/<table>/` for the star schema) and the catalog's
+//! versions (`<root>/_lyceum/versions/`).
 //!
 //! Readers pin a [`WarehouseVersion`] and read each table at its pinned Delta version.
 //! Writers go through a [`transaction::Transaction`], which commits all tables or none.
+//! Which version is the latest is answered by [`Warehouse::latest_number`]: one request
+//! when nothing was committed since the last answer, whatever the number of versions.
 
 mod arrow_schema;
+mod latest;
 mod location;
 pub mod transaction;
 
@@ -12,11 +16,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deltalake::DeltaTable;
-use lyceum_catalog::{CatalogStore, PrincipalStore, TableDef, WarehouseVersion};
+use lyceum_catalog::{CatalogStore, PrincipalStore, TableEntry, WarehouseVersion};
 use object_store::ObjectStore;
 use url::Url;
 
-pub use arrow_schema::arrow_schema;
+pub use arrow_schema::{arrow_schema, arrow_type};
 pub use location::parse_location;
 
 use crate::error::{EngineError, Result};
@@ -29,6 +33,7 @@ pub struct Warehouse {
     catalog: CatalogStore,
     principals: PrincipalStore,
     storage_options: HashMap<String, String>,
+    latest: Arc<latest::LatestCache>,
 }
 
 impl std::fmt::Debug for Warehouse {
@@ -52,16 +57,32 @@ impl Warehouse {
                     message: format!("{location}: {e}"),
                 }
             })?;
-        let store: Arc<dyn ObjectStore> = Arc::from(store);
-        let catalog = CatalogStore::new(store.clone(), &root);
-        let principals = PrincipalStore::new(store.clone(), &root);
-        Ok(Warehouse {
+        Ok(Self::with_store(
+            url,
+            Arc::from(store),
+            &root,
+            storage_options,
+        ))
+    }
+
+    /// A warehouse whose catalog is read through `store` (rooted at `root`); tables are
+    /// still opened by URL. Tests pass a store that counts requests.
+    pub fn with_store(
+        url: Url,
+        store: Arc<dyn ObjectStore>,
+        root: &object_store::path::Path,
+        storage_options: HashMap<String, String>,
+    ) -> Self {
+        let catalog = CatalogStore::new(store.clone(), root);
+        let principals = PrincipalStore::new(store.clone(), root);
+        Warehouse {
             url,
             store,
             catalog,
             principals,
             storage_options,
-        })
+            latest: Arc::new(latest::LatestCache::default()),
+        }
     }
 
     pub fn url(&self) -> &Url {
@@ -81,8 +102,8 @@ impl Warehouse {
         self.store.clone()
     }
 
-    /// The URL of a table's Delta log root.
-    pub fn table_url(&self, def: &TableDef) -> Result<Url> {
+    /// The URL of the Delta table at `location` (relative to the warehouse root).
+    pub fn table_url(&self, location: &str) -> Result<Url> {
         let base = if self.url.path().ends_with('/') {
             self.url.clone()
         } else {
@@ -90,52 +111,79 @@ impl Warehouse {
             u.set_path(&format!("{}/", self.url.path()));
             u
         };
-        base.join(&format!("{}/{}/", def.schema, def.name))
-            .map_err(|e| EngineError::Internal(format!("table url for {}: {e}", def.name)))
+        base.join(&format!("{}/", location.trim_end_matches('/')))
+            .map_err(|e| EngineError::Internal(format!("table url for {location}: {e}")))
     }
 
     /// Opens a table at its latest Delta version (or an empty handle if it has none).
-    pub async fn open_table_latest(&self, def: &TableDef) -> Result<DeltaTable> {
-        let url = self.table_url(def)?;
+    pub async fn open_table_latest(&self, entry: &TableEntry) -> Result<DeltaTable> {
+        let url = self.table_url(&entry.location)?;
         if url.scheme() == "file"
             && let Ok(path) = url.to_file_path()
         {
             std::fs::create_dir_all(&path)
                 .map_err(|e| EngineError::io(format!("create {}", path.display()), e))?;
         }
+        let name = entry.definition.qualified_name();
         DeltaTable::try_from_url_with_storage_options(url, self.storage_options.clone())
             .await
-            .map_err(|e| EngineError::delta(def.qualified_name(), e))
+            .map_err(|e| EngineError::delta(name, e))
     }
 
-    /// Opens a table at a pinned Delta version.
-    pub async fn open_table_at(&self, def: &TableDef, delta_version: u64) -> Result<DeltaTable> {
-        let url = self.table_url(def)?;
+    /// Opens a table at its pinned Delta version.
+    pub async fn open_table_at(&self, entry: &TableEntry) -> Result<DeltaTable> {
+        let url = self.table_url(&entry.location)?;
+        let name = entry.definition.qualified_name();
         deltalake::DeltaTableBuilder::from_url(url)
             .map(|b| {
                 b.with_storage_options(self.storage_options.clone())
-                    .with_version(delta_version)
+                    .with_version(entry.delta_version)
             })
-            .map_err(|e| EngineError::delta(def.qualified_name(), e))?
+            .map_err(|e| EngineError::delta(name.clone(), e))?
             .load()
             .await
-            .map_err(|e| EngineError::delta(def.qualified_name(), e))
+            .map_err(|e| EngineError::delta(name, e))
     }
 
-    /// The newest committed warehouse version, or `None` if nothing was ever committed.
+    /// The newest committed version number, or `None` if nothing was ever committed.
+    /// Concurrent callers share one look-up; see [`latest::LatestCache`].
+    pub async fn latest_number(&self) -> Result<Option<u64>> {
+        self.latest.get(&self.catalog).await
+    }
+
+    /// Tells the cache about a version this process committed.
+    pub(crate) fn note_committed(&self, version: u64) {
+        self.latest.note(version);
+    }
+
+    /// The newest committed version, or `None` if nothing was ever committed.
     pub async fn latest(&self) -> Result<Option<WarehouseVersion>> {
-        Ok(self.catalog.latest().await?)
+        match self.latest_number().await? {
+            Some(v) => Ok(Some(self.catalog.get(v).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The newest committed version number; an error naming the location if there is none.
+    pub async fn require_latest_number(&self) -> Result<u64> {
+        self.latest_number()
+            .await?
+            .ok_or_else(|| self.no_warehouse())
     }
 
     /// The newest committed version; an error naming the location if there is none.
     pub async fn require_latest(&self) -> Result<WarehouseVersion> {
-        self.latest().await?.ok_or_else(|| EngineError::InvalidArgument {
+        self.latest().await?.ok_or_else(|| self.no_warehouse())
+    }
+
+    fn no_warehouse(&self) -> EngineError {
+        EngineError::InvalidArgument {
             name: "warehouse",
             message: format!(
                 "no Lyceum warehouse at {} (run `lyceum load --source DIR --warehouse {}` first)",
                 self.url, self.url
             ),
-        })
+        }
     }
 
     /// A specific committed version.
@@ -143,13 +191,7 @@ impl Warehouse {
         match self.catalog.get(version).await {
             Ok(v) => Ok(v),
             Err(lyceum_catalog::CatalogError::NoSuchVersion { version }) => {
-                let latest = self
-                    .catalog
-                    .list_versions()
-                    .await?
-                    .last()
-                    .copied()
-                    .unwrap_or(0);
+                let latest = self.latest_number().await?.unwrap_or(0);
                 Err(EngineError::NoSuchVersion { version, latest })
             }
             Err(e) => Err(e.into()),

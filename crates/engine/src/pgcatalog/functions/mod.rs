@@ -35,9 +35,9 @@ impl CatalogState {
         }
     }
 
-    pub fn set_roles(&self, names: impl IntoIterator<Item = String>) {
-        let mut map: HashMap<i32, String> =
-            names.into_iter().map(|n| (oids::role(&n), n)).collect();
+    /// The users a catalog function may name: `(oid, name)`.
+    pub fn set_roles(&self, users: impl IntoIterator<Item = (i32, String)>) {
+        let mut map: HashMap<i32, String> = users.into_iter().collect();
         map.insert(oids::OWNER_ROLE, oids::OWNER_NAME.to_string());
         if let Ok(mut r) = self.roles.write() {
             *r = map;

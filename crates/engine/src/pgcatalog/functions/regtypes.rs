@@ -10,15 +10,11 @@ use arrow::datatypes::DataType;
 use datafusion::logical_expr::{Signature, Volatility};
 use datafusion::prelude::SessionContext;
 
-use super::super::oids;
 use super::super::relations::quote_ident;
 use super::CatalogState;
 use super::names::{relation_by_name, search_path, visible};
 use crate::session::SessionInfo;
 use crate::sqlfn::{map_oids, map_texts, shape, text_arg, udf};
-
-/// The schemas an OID may name, in the order `::regnamespace` looks them up.
-const SCHEMAS: [&str; 4] = ["pg_catalog", "public", "information_schema", "system"];
 
 pub(super) fn register(
     ctx: &SessionContext,
@@ -85,18 +81,19 @@ pub(super) fn register(
         },
     ));
 
+    let s = state.clone();
     ctx.register_udf(udf(
         "lyceum_regnamespace_out",
         &[],
         Signature::any(1, Volatility::Stable),
         DataType::Utf8,
-        |args| {
+        move |args| {
+            let model = s.model();
             map_oids::<StringArray, _>(args, 0, |oid| {
                 let oid = oid?;
                 Some(
-                    SCHEMAS
-                        .into_iter()
-                        .find(|n| oids::namespace(n) == Some(oid))
+                    model
+                        .namespace_name(oid)
                         .map(str::to_string)
                         .unwrap_or_else(|| oid.to_string()),
                 )
@@ -149,14 +146,16 @@ pub(super) fn register(
         },
     ));
 
+    let s = state.clone();
     ctx.register_udf(udf(
         "to_regnamespace",
         &[],
         Signature::any(1, Volatility::Stable),
         DataType::Int32,
-        |args| {
+        move |args| {
+            let model = s.model();
             map_texts::<Int32Array, _>(args, 0, |name| {
-                oids::namespace(name?.trim().trim_matches('"'))
+                model.namespace_oid(name?.trim().trim_matches('"'))
             })
         },
     ));
