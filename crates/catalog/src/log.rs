@@ -21,7 +21,6 @@ use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::error::{CatalogError, Result};
 
@@ -45,7 +44,8 @@ impl VersionedLog {
         }
     }
 
-    fn path_of(&self, n: u64) -> Path {
+    /// Where entry `n` is stored.
+    pub fn entry_path(&self, n: u64) -> Path {
         self.dir.clone().join(format!("{n:020}.json"))
     }
 
@@ -78,7 +78,7 @@ impl VersionedLog {
 
     /// Whether entry `n` exists (one `HEAD`).
     pub async fn exists(&self, n: u64) -> Result<bool> {
-        let path = self.path_of(n);
+        let path = self.entry_path(n);
         match self.store.head(&path).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -134,7 +134,7 @@ impl VersionedLog {
 
     /// Entry `n` as JSON, after checking its format; `None` if there is no entry `n`.
     pub async fn get_value(&self, n: u64) -> Result<Option<(u32, serde_json::Value)>> {
-        let path = self.path_of(n);
+        let path = self.entry_path(n);
         let bytes = match self.store.get(&path).await {
             Ok(r) => r.bytes().await,
             Err(e) => Err(e),
@@ -164,17 +164,9 @@ impl VersionedLog {
         Ok(Some((found, value)))
     }
 
-    /// Decodes an entry's JSON, naming the entry on failure.
-    pub fn decode<T: DeserializeOwned>(&self, n: u64, value: serde_json::Value) -> Result<T> {
-        serde_json::from_value(value).map_err(|e| CatalogError::Corrupt {
-            path: self.path_of(n).to_string(),
-            message: e.to_string(),
-        })
-    }
-
     /// Writes entry `n` unless it exists. `Ok(false)`: another writer took `n` first.
     pub async fn create<T: Serialize>(&self, n: u64, entry: &T) -> Result<bool> {
-        let path = self.path_of(n);
+        let path = self.entry_path(n);
         let json = serde_json::to_vec_pretty(entry).map_err(|e| CatalogError::Corrupt {
             path: path.to_string(),
             message: e.to_string(),

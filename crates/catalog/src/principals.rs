@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CatalogError, Result};
 use crate::log::VersionedLog;
 use crate::scram::ScramVerifier;
-use crate::version::Oid;
+use crate::version::{Oid, stable_hash};
 
 /// The principals format this build writes and the newest it reads.
 pub const PRINCIPALS_FORMAT_VERSION: u32 = 2;
@@ -209,14 +209,9 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The OID format 1's release showed for a user: an FNV-1a hash of the name, above 20000.
+/// The OID format 1's release showed for a user: a hash of the name, above 20000.
 pub fn legacy_role_oid(name: &str) -> Oid {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    20_000 + hash % 1_000_000_000
+    20_000 + stable_hash(name) % 1_000_000_000
 }
 
 /// Reads and commits [`Principals`] revisions.
@@ -242,21 +237,8 @@ impl PrincipalStore {
         }
     }
 
-    /// The newest revision if it is newer than `known` (one request when it is not).
-    pub async fn load_if_newer(&self, known: u64) -> Result<Option<Principals>> {
-        if known == 0 {
-            let p = self.load().await?;
-            return Ok((p.revision > 0).then_some(p));
-        }
-        let latest = self.log.latest_from(known).await?;
-        if latest == known {
-            return Ok(None);
-        }
-        Ok(Some(self.get(latest).await?))
-    }
-
     async fn get(&self, revision: u64) -> Result<Principals> {
-        let path = format!("_lyceum/principals/{revision:020}.json");
+        let path = self.log.entry_path(revision).to_string();
         let (_, value) =
             self.log
                 .get_value(revision)

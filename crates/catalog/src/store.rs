@@ -14,7 +14,6 @@ use crate::version::{FORMAT_VERSION, WarehouseVersion};
 #[derive(Debug, Clone)]
 pub struct CatalogStore {
     log: VersionedLog,
-    dir: Path,
 }
 
 impl CatalogStore {
@@ -22,8 +21,7 @@ impl CatalogStore {
     pub fn new(store: Arc<dyn ObjectStore>, root: &Path) -> Self {
         let dir = root.clone().join("_lyceum").join("versions");
         CatalogStore {
-            log: VersionedLog::new(store, dir.clone(), FORMAT_VERSION),
-            dir,
+            log: VersionedLog::new(store, dir, FORMAT_VERSION),
         }
     }
 
@@ -58,7 +56,7 @@ impl CatalogStore {
             .get_value(version)
             .await?
             .ok_or(CatalogError::NoSuchVersion { version })?;
-        let path = self.dir.clone().join(format!("{version:020}.json"));
+        let path = self.log.entry_path(version);
         let decoded = WarehouseVersion::from_stored(format, value, path.as_ref())?;
         if decoded.version != version {
             return Err(CatalogError::Corrupt {

@@ -47,6 +47,17 @@ pub const FORMAT_VERSION: u32 = 2;
 /// A PostgreSQL object identifier.
 pub type Oid = u32;
 
+/// FNV-1a of `text`: small and stable across builds and platforms, for identifiers derived
+/// from names (format 1's user OIDs, relations Lyceum computes in memory).
+pub fn stable_hash(text: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in text.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
 /// PostgreSQL's OID of the `public` schema.
 pub const PUBLIC_SCHEMA_OID: Oid = 2200;
 /// The `system` schema's OID (PostgreSQL's `FirstNormalObjectId`).

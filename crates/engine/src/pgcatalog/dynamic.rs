@@ -74,7 +74,7 @@ fn roles(principals: &Principals) -> Vec<Role> {
         verifier: None,
     }];
     all.extend(principals.users.iter().map(|(name, u)| Role {
-        oid: oids::user(u),
+        oid: oids::pg(u.oid),
         name: name.clone(),
         superuser: u.superuser,
         can_login: true,
@@ -352,7 +352,7 @@ pub fn pg_stat_activity(
                         V::text(CATALOG),
                         V::i32(s.pid),
                         V::I32(None),
-                        V::oid(i32::try_from(s.identity.oid).unwrap_or(i32::MAX)),
+                        V::oid(oids::pg(s.identity.oid)),
                         V::text(&s.identity.name),
                         V::text(application),
                         V::Text(addr),

@@ -627,7 +627,7 @@ async fn version_catalog(
         manifest
             .schemas
             .iter()
-            .map(|(name, entry)| (name.clone(), oids::schema(entry))),
+            .map(|(name, entry)| (name.clone(), oids::pg(entry.oid))),
     );
     let model = relations::model(
         namespaces,
@@ -686,7 +686,7 @@ pub fn users_of(principals: &lyceum_catalog::Principals) -> Vec<(i32, String)> {
     principals
         .users
         .iter()
-        .map(|(name, u)| (oids::user(u), name.clone()))
+        .map(|(name, u)| (oids::pg(u.oid), name.clone()))
         .collect()
 }
 

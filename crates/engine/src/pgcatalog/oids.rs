@@ -284,9 +284,9 @@ pub struct TableOids {
     pub foreign_keys: Vec<i32>,
 }
 
-/// Catalog OIDs are below 2^31 (allocation starts low and grows by one per object);
-/// PostgreSQL's `oid` columns are read as `int4` here.
-fn pg(oid: lyceum_catalog::Oid) -> i32 {
+/// A catalog OID as the `pg_*` tables carry it: they are below 2^31 (allocation starts
+/// low and grows by one per object), and `oid` columns are read as `int4` here.
+pub fn pg(oid: lyceum_catalog::Oid) -> i32 {
     i32::try_from(oid).unwrap_or(i32::MAX)
 }
 
@@ -309,20 +309,10 @@ impl TableOids {
     }
 }
 
-/// FNV-1a: small, stable across builds and platforms.
-fn stable_hash(text: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in text.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
-}
-
 /// The OIDs of a relation Lyceum computes in memory and the catalog does not store
 /// (`system.snapshots`): a stable hash-based block far above allocated OIDs.
 pub fn computed_table(qualified: &str) -> TableOids {
-    let slot = (stable_hash(qualified) % 200_000) as i32;
+    let slot = (lyceum_catalog::version::stable_hash(qualified) % 200_000) as i32;
     let table = UNKNOWN_TABLES + slot * TABLE_BLOCK;
     TableOids {
         table,
@@ -331,16 +321,6 @@ pub fn computed_table(qualified: &str) -> TableOids {
         row_type: table + 3,
         foreign_keys: vec![],
     }
-}
-
-/// The OID of a schema the catalog has, for a [`lyceum_catalog::SchemaEntry`].
-pub fn schema(entry: &lyceum_catalog::SchemaEntry) -> i32 {
-    pg(entry.oid)
-}
-
-/// The OID of a user as the catalog stores it.
-pub fn user(record: &lyceum_catalog::UserRecord) -> i32 {
-    pg(record.oid)
 }
 
 /// The OID of relation `name` of `pg_catalog` or `information_schema`: PostgreSQL's, or

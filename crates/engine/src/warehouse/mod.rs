@@ -20,7 +20,7 @@ use lyceum_catalog::{CatalogStore, PrincipalStore, TableEntry, WarehouseVersion}
 use object_store::ObjectStore;
 use url::Url;
 
-pub use arrow_schema::{arrow_schema, arrow_type};
+pub use arrow_schema::arrow_schema;
 pub use location::parse_location;
 
 use crate::error::{EngineError, Result};
@@ -169,11 +169,6 @@ impl Warehouse {
         self.latest_number()
             .await?
             .ok_or_else(|| self.no_warehouse())
-    }
-
-    /// The newest committed version; an error naming the location if there is none.
-    pub async fn require_latest(&self) -> Result<WarehouseVersion> {
-        self.latest().await?.ok_or_else(|| self.no_warehouse())
     }
 
     fn no_warehouse(&self) -> EngineError {

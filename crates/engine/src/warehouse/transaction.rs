@@ -90,16 +90,6 @@ impl Transaction {
         &self.base
     }
 
-    /// The version as it will be committed (for reads of this transaction's own writes).
-    pub fn pending(&self) -> &WarehouseVersion {
-        &self.next
-    }
-
-    /// Whether the transaction changed anything.
-    pub fn is_empty(&self) -> bool {
-        self.touched.is_empty() && self.dropped.is_empty() && self.created_schemas.is_empty()
-    }
-
     /// The entry a table will have when this transaction commits.
     pub fn entry(&self, qualified: &str) -> Option<&TableEntry> {
         self.next.tables.get(qualified)
