@@ -23,7 +23,7 @@
 
 -- query: connect.temp_table_probe_select_into
 -- source: Aircloak/aircloak integration_tests/test/tableau_test.exs "selecting into a temporary table" (Tableau's temp-table capability probe)
--- expect: error 25006 (Lyceum is read-only: tools probe temporary tables and fall back when refused)
+-- expect: error 0A000 (Lyceum has no temporary tables: tools probe them and fall back when refused)
 -- statement does not return rows
 SELECT *
 INTO TEMPORARY TABLE "#Tableau_5_1_Connect"
@@ -32,12 +32,12 @@ LIMIT 1;
 
 -- query: connect.temp_table_probe_drop
 -- source: Aircloak/aircloak integration_tests/test/tableau_test.exs "dropping a temp table"
--- expect: error 25006 (Lyceum is read-only: tools probe temporary tables and fall back when refused)
+-- expect: error 42P01 (the probe's table was never created)
 DROP TABLE "#Tableau_5_1_Connect";
 
 -- query: connect.temp_table_probe_create
 -- source: Aircloak/aircloak integration_tests/test/tableau_test.exs "creating a temp table"
--- expect: error 25006 (Lyceum is read-only: tools probe temporary tables and fall back when refused)
+-- expect: error 0A000 (Lyceum has no temporary tables: tools probe them and fall back when refused)
 CREATE LOCAL TEMPORARY TABLE "#Tableau_5_2_Connect" (
 	"COL" INTEGER
 	) ON COMMIT PRESERVE ROWS;

@@ -5,24 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::common::{Server, arg, run, scratch_dir};
+use crate::common::{Server, arg, copy_dir, run, scratch_dir};
 
 const FIXTURE_ADMIN_PASSWORD: &str = "fixture-admin";
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/warehouse-v1")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create copy dir");
-    for entry in std::fs::read_dir(from).expect("read fixture dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
 }
 
 /// The OID lines of `oids.csv` as this server answers them now.

@@ -10,3 +10,4 @@ mod cli;
 mod common;
 mod pg;
 mod pg_protocol;
+mod sandbox;

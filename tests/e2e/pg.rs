@@ -143,9 +143,12 @@ fn errors_carry_sqlstates_and_keep_the_connection() {
                 "select term_key / (term_key - term_key) from dim_term",
                 "22012",
             ),
-            ("create table t (a int)", "25006"),
-            ("insert into dim_term select * from dim_term", "25006"),
-            ("drop table dim_term", "25006"),
+            // The star schema is written only by loads (as PostgreSQL answers a user
+            // without the privilege).
+            ("create table t (a int)", "42501"),
+            ("insert into dim_term select * from dim_term", "42501"),
+            ("drop table dim_term", "42501"),
+            ("update dim_term set term_key = 1", "42501"),
         ];
         for (sql, code) in cases {
             assert_eq!(code_of(client.simple_query(sql).await), code, "{sql}");

@@ -83,7 +83,8 @@ def test_psycopg_executemany_of_selects(conn):
     ("SELECT no_such_function(1)", psycopg.errors.UndefinedFunction, "42883"),
     ("SELECT 1 / 0", psycopg.errors.DivisionByZero, "22012"),
     ("SELECT CAST('seven' AS INT)", psycopg.errors.InvalidTextRepresentation, "22P02"),
-    ("CREATE TABLE t (a int)", psycopg.errors.ReadOnlySqlTransaction, "25006"),
+    ("CREATE TABLE t (a int)", psycopg.errors.InsufficientPrivilege, "42501"),
+    ("UPDATE dim_term SET term_key = 1", psycopg.errors.InsufficientPrivilege, "42501"),
     ("SET no_such_setting = 1", psycopg.errors.UndefinedObject, "42704"),
 ])
 def test_psycopg_errors_carry_sqlstates(conn, sql, error, code):

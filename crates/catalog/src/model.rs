@@ -74,6 +74,8 @@ pub enum TableRole {
     Fact,
     /// Operational history kept by the warehouse itself (schema `system`).
     System,
+    /// An analyst's own table (schema `sandbox`), written with SQL.
+    Sandbox,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -42,7 +42,7 @@ pub enum EngineError {
     },
 
     #[error(transparent)]
-    DataFusion(#[from] datafusion::error::DataFusionError),
+    DataFusion(datafusion::error::DataFusionError),
 
     #[error(transparent)]
     Arrow(#[from] arrow::error::ArrowError),
@@ -103,9 +103,26 @@ pub enum EngineError {
     InTransactionBlock { what: &'static str },
 
     #[error(
-        "cannot execute {statement} in a read-only transaction (the warehouse changes only through `lyceum load`)"
+        "permission denied to run {statement}: the star schema changes only through `lyceum load`, and tables in schema sandbox take CREATE TABLE [AS], INSERT, COPY FROM STDIN, ALTER TABLE ADD COLUMN and DROP TABLE"
     )]
     ReadOnly { statement: String },
+
+    #[error(
+        "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
+    )]
+    NotNullViolation { column: String, table: String },
+
+    #[error("column \"{column}\" of relation \"{table}\" does not exist")]
+    UndefinedColumn { column: String, table: String },
+
+    #[error("column \"{column}\" specified more than once")]
+    DuplicateColumn { column: String },
+
+    #[error("{message} (COPY data, line {line})")]
+    BadCopyData { line: u64, message: String },
+
+    #[error("COPY from stdin failed: {message}")]
+    CopyFailed { message: String },
 
     #[error("permission denied: {0}")]
     PermissionDenied(String),
@@ -165,3 +182,20 @@ impl EngineError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl From<datafusion::error::DataFusionError> for EngineError {
+    /// An engine error raised inside a plan (a UDF, a table provider) comes back as itself.
+    fn from(error: datafusion::error::DataFusionError) -> Self {
+        match error {
+            datafusion::error::DataFusionError::External(inner) => {
+                match inner.downcast::<EngineError>() {
+                    Ok(engine) => *engine,
+                    Err(other) => {
+                        EngineError::DataFusion(datafusion::error::DataFusionError::External(other))
+                    }
+                }
+            }
+            other => EngineError::DataFusion(other),
+        }
+    }
+}

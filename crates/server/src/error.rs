@@ -118,6 +118,8 @@ pub mod codes {
     pub const DUPLICATE_TABLE: &str = "42P07";
     pub const DUPLICATE_SCHEMA: &str = "42P06";
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    pub const NOT_NULL_VIOLATION: &str = "23502";
+    pub const BAD_COPY_FILE_FORMAT: &str = "22P04";
     pub const PROTOCOL_VIOLATION: &str = "08P01";
     pub const INVALID_AUTHORIZATION: &str = "28000";
     pub const INVALID_PASSWORD: &str = "28P01";
@@ -170,7 +172,12 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::ParameterCount { .. } => PROTOCOL_VIOLATION,
         EngineError::InvalidParameter { .. } => INVALID_TEXT_REPRESENTATION,
         EngineError::PermissionDenied(_) => INSUFFICIENT_PRIVILEGE,
-        EngineError::ReadOnly { .. } => READ_ONLY_SQL_TRANSACTION,
+        EngineError::ReadOnly { .. } => INSUFFICIENT_PRIVILEGE,
+        EngineError::NotNullViolation { .. } => NOT_NULL_VIOLATION,
+        EngineError::UndefinedColumn { .. } => UNDEFINED_COLUMN,
+        EngineError::DuplicateColumn { .. } => DUPLICATE_COLUMN,
+        EngineError::BadCopyData { .. } => BAD_COPY_FILE_FORMAT,
+        EngineError::CopyFailed { .. } => QUERY_CANCELED,
         EngineError::NoTransaction { .. } => NO_ACTIVE_SQL_TRANSACTION,
         EngineError::NoSuchSavepoint { .. } => INVALID_SAVEPOINT_SPECIFICATION,
         EngineError::NoSuchCursor { .. } => INVALID_CURSOR_NAME,
@@ -231,6 +238,10 @@ fn arrow_sqlstate(err: &ArrowError) -> &'static str {
     match err {
         ArrowError::DivideByZero => DIVISION_BY_ZERO,
         ArrowError::ArithmeticOverflow(_) => NUMERIC_VALUE_OUT_OF_RANGE,
+        // arrow's numeric casts report an out-of-range value this way.
+        ArrowError::CastError(msg) if msg.starts_with("Can't cast value") => {
+            NUMERIC_VALUE_OUT_OF_RANGE
+        }
         ArrowError::CastError(_) | ArrowError::ParseError(_) => INVALID_TEXT_REPRESENTATION,
         ArrowError::ComputeError(msg) if is_division_by_zero(msg) => DIVISION_BY_ZERO,
         ArrowError::ExternalError(e) => external_sqlstate(e.as_ref()),

@@ -151,6 +151,7 @@ fn table_description(def: &TableDef) -> String {
             None => format!("Fact table of the star schema (key: {key})."),
         },
         TableRole::System => "Warehouse history kept by Lyceum's loads.".to_string(),
+        TableRole::Sandbox => "An analyst's table in schema sandbox, written with SQL.".to_string(),
     }
 }
 

@@ -5,8 +5,9 @@
 //! ([`settings`]), a transaction ([`transaction`]), prepared statements ([`prepared`]) and
 //! the warehouse version it reads. Every statement runs against one pinned version: the
 //! one its transaction pinned, else the latest when its query string started, unless
-//! `SET lyceum.as_of = N` chose one (time travel). The warehouse is written only by loads:
-//! DDL and DML are refused.
+//! `SET lyceum.as_of = N` chose one (time travel). The star schema is written only by
+//! loads; analysts' tables in schema `sandbox` take DDL, `INSERT` and `COPY` ([`sandbox`]),
+//! committed at once or at the end of the transaction block.
 //!
 //! How to add a session command: give it an [`Action`] in [`statement`] and a branch in
 //! [`Session::run_action`]; it then works from simple queries, the extended protocol and
@@ -17,6 +18,7 @@ mod cursor;
 mod functions;
 mod options;
 mod prepared;
+pub mod sandbox;
 mod settings;
 mod snapshot;
 mod statement;
@@ -177,6 +179,9 @@ impl Engine {
             notices: Vec::new(),
             stream_failed: None,
             cursors: HashMap::new(),
+            pending: None,
+            copy: None,
+            implicit_transaction: false,
         })
     }
 
@@ -254,6 +259,9 @@ pub enum QueryOutput {
     TransactionStart { tag: String },
     /// `COMMIT` / `ROLLBACK`: the transaction is over.
     TransactionEnd { tag: String },
+    /// `COPY ... FROM STDIN`: the client sends the rows next ([`Session::copy_data`],
+    /// then [`Session::copy_done`] or [`Session::copy_fail`]).
+    CopyIn { columns: usize },
 }
 
 impl std::fmt::Debug for QueryOutput {
@@ -263,6 +271,7 @@ impl std::fmt::Debug for QueryOutput {
             QueryOutput::Command { tag } => write!(f, "Command({tag})"),
             QueryOutput::TransactionStart { tag } => write!(f, "TransactionStart({tag})"),
             QueryOutput::TransactionEnd { tag } => write!(f, "TransactionEnd({tag})"),
+            QueryOutput::CopyIn { columns } => write!(f, "CopyIn({columns})"),
         }
     }
 }
@@ -303,6 +312,12 @@ pub struct Session {
     stream_failed: Option<Arc<AtomicBool>>,
     /// Open SQL cursors (`DECLARE`), by name.
     cursors: HashMap<String, cursor::Cursor>,
+    /// Sandbox writes waiting for the end of the transaction block.
+    pending: Option<sandbox::run::PendingWrite>,
+    /// A `COPY ... FROM STDIN` waiting for its data.
+    copy: Option<sandbox::run::CopyIn>,
+    /// The statements of a multi-statement query string run as one transaction.
+    implicit_transaction: bool,
 }
 
 impl Drop for Session {
@@ -390,16 +405,50 @@ impl Session {
             }
         };
         self.batch_version = None;
+        self.implicit_transaction = parsed.len() > 1;
         let mut outputs = Vec::with_capacity(parsed.len());
-        for statement in parsed {
+        let mut failed = false;
+        let count = parsed.len();
+        let writes = count > 1 && parsed.iter().any(|s| matches!(s.action, Action::Write(_)));
+        for (i, statement) in parsed.into_iter().enumerate() {
             self.info.set_activity("active", Some(&statement.sql));
+            if matches!(&statement.action, Action::Write(w) if matches!(**w, sandbox::Write::CopyFrom { .. }))
+                && i + 1 < count
+            {
+                outputs.push(Err(EngineError::Unsupported {
+                    what: "COPY FROM STDIN before other statements of a query string".into(),
+                }));
+                failed = true;
+                break;
+            }
             let span = info_span!("statement", sql = %statement.sql, pid = self.info.pid);
-            let result = self.run(&statement.action).instrument(span).await;
-            let failed = result.is_err();
+            let mut result = self.run(&statement.action).instrument(span).await;
+            // Rows of a string that also writes are read before the string's implicit
+            // transaction commits, so that an error while reading them writes nothing.
+            if writes
+                && let Ok(QueryOutput::Rows {
+                    schema,
+                    stream,
+                    tag,
+                }) = result
+            {
+                result = read_whole(schema, stream, tag).await;
+            }
+            failed = result.is_err();
             outputs.push(result);
             if failed {
                 break;
             }
+        }
+        self.implicit_transaction = false;
+        // The implicit transaction of the string ends with it, unless a transaction block
+        // is open (or a COPY waits for its data).
+        if self.tx.status() == TransactionStatus::Idle && self.copy.is_none() {
+            if let Err(e) = self.end_pending(!failed).await {
+                outputs.push(Err(e));
+            }
+        } else if failed {
+            self.tx.fail();
         }
         self.batch_version = None;
         self.note_idle();
@@ -452,9 +501,38 @@ impl Session {
             }
             Action::Show { name } => (Some(prepared::one_text_column(name)), None, vec![]),
             Action::ShowAll => (Some(prepared::show_all_schema()), None, vec![]),
+            Action::Write(write) => match write.as_ref() {
+                sandbox::Write::Insert { source, .. } => {
+                    self.pin().await?;
+                    let plan = self.plan(source).await?;
+                    let mut inferred = prepared::plan_parameter_types(&plan, declared.len())?;
+                    // `VALUES ($1, $2)` takes its types from the target columns, as
+                    // DataFusion's planning of the whole INSERT infers them.
+                    let statement = self
+                        .ctx
+                        .state()
+                        .sql_to_statement(&sql, &datafusion::config::Dialect::PostgreSQL)?;
+                    let insert = self
+                        .ctx
+                        .state()
+                        .statement_to_plan(pgcatalog::rewrite(statement))
+                        .await?;
+                    let targets = prepared::plan_parameter_types(&insert, inferred.len())?;
+                    if targets.len() > inferred.len() {
+                        inferred.resize(targets.len(), None);
+                    }
+                    for (slot, target) in inferred.iter_mut().zip(targets) {
+                        if slot.is_none() {
+                            *slot = target;
+                        }
+                    }
+                    (None, None, inferred)
+                }
+                _ => (None, None, vec![]),
+            },
             _ => (None, None, vec![]),
         };
-        if plan.is_none() && !declared.is_empty() {
+        if plan.is_none() && !declared.is_empty() && !matches!(action, Action::Write(_)) {
             return Err(EngineError::Unsupported {
                 what: "parameters in a statement that is not a query".into(),
             });
@@ -506,6 +584,12 @@ impl Session {
         params: Vec<ScalarValue>,
         limits: &Limits,
     ) -> Result<QueryOutput> {
+        if let Action::Write(write) = &prepared.action {
+            let values = prepared.bind(params)?;
+            return self
+                .run_write(write, Some(values), limits, &prepared.sql)
+                .await;
+        }
         let Action::Query(statement) = &prepared.action else {
             if !params.is_empty() {
                 return Err(EngineError::ParameterCount {
@@ -651,6 +735,12 @@ impl Session {
                 Ok(command("SAVEPOINT"))
             }
             Action::RollbackTo { name } => {
+                if self.has_pending_writes() {
+                    self.tx.fail();
+                    return Err(EngineError::Unsupported {
+                        what: "ROLLBACK TO SAVEPOINT in a transaction that wrote sandbox tables (ROLLBACK the whole transaction)".into(),
+                    });
+                }
                 let keep = self
                     .tx
                     .rollback_to(name)
@@ -674,6 +764,13 @@ impl Session {
             }
             Action::Commit | Action::Rollback => {
                 let (tag, warning) = self.tx.end(matches!(action, Action::Commit));
+                // Writes of the block commit with it; a failed COMMIT is an error (and the
+                // transaction is over either way, as in PostgreSQL).
+                if let Err(e) = self.end_pending(tag == "COMMIT").await {
+                    self.cursors.retain(|_, c| c.holds());
+                    self.restore_local_settings();
+                    return Err(e);
+                }
                 // Cursors end with their transaction unless declared WITH HOLD.
                 self.cursors.retain(|_, c| c.holds());
                 if let Some(w) = warning {
@@ -732,6 +829,7 @@ impl Session {
                 let values = self.evaluate_constants(params).await?;
                 Box::pin(self.run_prepared(&prepared, values, limits)).await
             }
+            Action::Write(write) => self.run_write(write, None, limits, write.kind()).await,
             Action::Deallocate { name } => {
                 match name {
                     Some(name) => {
@@ -1128,6 +1226,9 @@ impl Session {
     /// `lyceum.as_of` version, else the transaction's, else the query string's, else the
     /// latest.
     async fn pin(&mut self) -> Result<()> {
+        if self.has_pending_writes() && self.as_of().is_none() {
+            return self.pin_pending().await;
+        }
         let wanted = match self.as_of() {
             Some(v) => v,
             None => match self.tx.version().or(self.batch_version) {
@@ -1153,6 +1254,26 @@ impl Session {
         self.ctx.register_catalog(CATALOG, catalog);
         debug!(version = wanted, "session pinned warehouse version");
         self.pinned = Some(wanted);
+        Ok(())
+    }
+
+    /// Reads the warehouse as this session's uncommitted writes left it.
+    async fn pin_pending(&mut self) -> Result<()> {
+        let Some(snapshot) = self.pending_snapshot().await? else {
+            return Ok(());
+        };
+        let catalog = pgcatalog::session_catalog(
+            &snapshot,
+            &self.info,
+            &self.engine.registry,
+            &self.engine.pg_static,
+            self.engine.warehouse.principals(),
+            &self.catalog_state,
+        )
+        .await?;
+        self.ctx.register_catalog(CATALOG, catalog);
+        // The next pin of a committed version registers it again.
+        self.pinned = None;
         Ok(())
     }
 
@@ -1253,5 +1374,23 @@ fn nulls_as_text(plan: LogicalPlan) -> Result<LogicalPlan> {
     Ok(LogicalPlanBuilder::from(plan).project(columns)?.build()?)
 }
 
+/// A result read to its end, as a stream of the batches read.
+async fn read_whole(
+    schema: SchemaRef,
+    stream: SendableRecordBatchStream,
+    tag: &'static str,
+) -> Result<QueryOutput> {
+    use futures::TryStreamExt;
+    let batches: Vec<RecordBatch> = stream.try_collect().await?;
+    let stream = MemoryStream::try_new(batches, schema.clone(), None)?;
+    Ok(QueryOutput::Rows {
+        schema,
+        stream: Box::pin(stream),
+        tag,
+    })
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sandbox;

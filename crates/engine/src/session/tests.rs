@@ -21,7 +21,7 @@ async fn run(session: &mut Session, prepared: &Prepared, v: ScalarValue) -> Resu
 }
 
 /// Every row of every result of `sql`, as comma-joined text.
-async fn rows(session: &mut Session, sql: &str) -> Result<Vec<String>> {
+pub(super) async fn rows(session: &mut Session, sql: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for output in session.execute(sql).await? {
         if let QueryOutput::Rows { stream, .. } = output {
@@ -31,7 +31,7 @@ async fn rows(session: &mut Session, sql: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-async fn text(stream: SendableRecordBatchStream) -> Result<Vec<String>> {
+pub(super) async fn text(stream: SendableRecordBatchStream) -> Result<Vec<String>> {
     let batches: Vec<_> = stream.try_collect().await?;
     let options = arrow::util::display::FormatOptions::default().with_null("NULL");
     let mut out = Vec::new();
@@ -54,13 +54,13 @@ async fn text(stream: SendableRecordBatchStream) -> Result<Vec<String>> {
     Ok(out)
 }
 
-async fn one(session: &mut Session, sql: &str) -> Result<String> {
+pub(super) async fn one(session: &mut Session, sql: &str) -> Result<String> {
     let mut all = rows(session, sql).await?;
     assert_eq!(all.len(), 1, "{sql}: {all:?}");
     Ok(all.remove(0))
 }
 
-fn tmp() -> Result<tempfile::TempDir> {
+pub(super) fn tmp() -> Result<tempfile::TempDir> {
     tempfile::tempdir().map_err(|e| EngineError::io("tmp", e))
 }
 
@@ -366,7 +366,7 @@ async fn superusers_manage_users() -> Result<()> {
     ));
     assert!(matches!(
         session.execute("SELECT * FROM pg_authid").await,
-        Err(EngineError::DataFusion(_))
+        Err(EngineError::PermissionDenied(_))
     ));
     // A user may change their own password, not their privileges.
     session.execute("ALTER USER analyst PASSWORD 'pw2'").await?;

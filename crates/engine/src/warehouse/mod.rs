@@ -8,6 +8,7 @@
 //! when nothing was committed since the last answer, whatever the number of versions.
 
 mod arrow_schema;
+mod captured;
 mod latest;
 mod location;
 pub mod transaction;
@@ -20,7 +21,7 @@ use lyceum_catalog::{CatalogStore, PrincipalStore, TableEntry, WarehouseVersion}
 use object_store::ObjectStore;
 use url::Url;
 
-pub use arrow_schema::arrow_schema;
+pub use arrow_schema::{arrow_schema, arrow_type};
 pub use location::parse_location;
 
 use crate::error::{EngineError, Result};

@@ -23,18 +23,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use arrow::datatypes::Field;
 use arrow::record_batch::RecordBatch;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::streaming::PartitionStream;
 use deltalake::DeltaTable;
-use deltalake::kernel::StructType;
 use deltalake::kernel::engine::arrow_conversion::TryFromArrow;
+use deltalake::kernel::{StructField, StructType};
 use deltalake::protocol::SaveMode;
 use lyceum_catalog::{
-    FORMAT_VERSION, Oid, SchemaEntry, TableDef, TableEntry, UnitEntry, WarehouseVersion, star,
+    ColumnDef, FORMAT_VERSION, Oid, SchemaEntry, TableDef, TableEntry, UnitEntry, WarehouseVersion,
+    star,
 };
 use tracing::{debug, info, warn};
 
-use super::{Warehouse, arrow_schema};
+use super::{Warehouse, arrow_schema, arrow_type};
 use crate::error::{EngineError, Result};
 
 /// How a write replaces a table's rows.
@@ -90,6 +95,11 @@ impl Transaction {
         &self.base
     }
 
+    /// The warehouse version this transaction will commit, as it stands now.
+    pub fn pending(&self) -> &WarehouseVersion {
+        &self.next
+    }
+
     /// The entry a table will have when this transaction commits.
     pub fn entry(&self, qualified: &str) -> Option<&TableEntry> {
         self.next.tables.get(qualified)
@@ -114,6 +124,12 @@ impl Transaction {
             .insert(name.to_string(), SchemaEntry { oid });
         self.created_schemas.insert(name.to_string());
         Ok(())
+    }
+
+    /// Whether committing would change anything (a `DROP TABLE IF EXISTS` of a missing
+    /// table does not).
+    pub fn has_changes(&self) -> bool {
+        !self.touched.is_empty() || !self.dropped.is_empty() || !self.created_schemas.is_empty()
     }
 
     /// Creates an empty table in an existing schema, in a directory of its own.
@@ -169,6 +185,30 @@ impl Transaction {
         if self.base.tables.contains_key(qualified) {
             self.dropped.insert(qualified.to_string());
         }
+        Ok(())
+    }
+
+    /// Adds a nullable column at the end of a table (existing rows read NULL for it). Its
+    /// attribute number is its position, so columns are only ever appended.
+    pub async fn add_column(&mut self, qualified: &str, column: ColumnDef) -> Result<()> {
+        if !column.nullable {
+            return Err(EngineError::Unsupported {
+                what: "adding a NOT NULL column".into(),
+            });
+        }
+        let table = self.open_for_write(qualified).await?;
+        let field = Field::new(&column.name, arrow_type(column.ty), true);
+        let field = StructField::try_from_arrow(&field)?;
+        let altered = table
+            .add_columns()
+            .with_fields([field])
+            .await
+            .map_err(|e| EngineError::delta(qualified.to_string(), e))?;
+        let def = self.entry_or_missing(qualified)?.definition.clone();
+        let v = altered.version().ok_or_else(|| missing(&def))?;
+        let entry = self.record_write(qualified, v)?;
+        entry.definition.columns.push(column);
+        entry.fingerprint = None;
         Ok(())
     }
 
@@ -266,15 +306,29 @@ impl Transaction {
         Ok(())
     }
 
-    /// Appends the rows `plan` produces to a table, streaming them (the plan runs in a
-    /// copy of `state` with Delta's planner added); returns how many rows were added.
+    /// Appends the rows `plan` produces to a table, streaming them (the plan runs in
+    /// `state`; Delta's writer reads its stream); returns how many rows were added. An
+    /// error of the plan (a NOT NULL violation, bad COPY data) is returned as it was
+    /// raised, not as Delta's rendering of it.
     pub async fn append_plan(
         &mut self,
         qualified: &str,
         plan: LogicalPlan,
         state: &datafusion::execution::SessionState,
     ) -> Result<u64> {
-        let state: Arc<dyn datafusion::catalog::Session> = Arc::new(
+        let physical = state.create_physical_plan(&plan).await?;
+        let rows = datafusion::physical_plan::execute_stream(physical, state.task_ctx())?;
+        let (input, first_error) = super::captured::CapturedStream::new(rows);
+        let input = LogicalPlanBuilder::scan(
+            "input",
+            provider_as_source(Arc::new(StreamingTable::try_new(
+                input.schema().clone(),
+                vec![Arc::new(input)],
+            )?)),
+            None,
+        )?
+        .build()?;
+        let writer_state: Arc<dyn datafusion::catalog::Session> = Arc::new(
             datafusion::execution::SessionStateBuilder::new_from_existing(state.clone())
                 .with_query_planner(deltalake::delta_datafusion::planner::DeltaPlanner::new())
                 .build(),
@@ -283,11 +337,19 @@ impl Transaction {
         let before = table.version().unwrap_or(0);
         let written = table
             .write(Vec::new())
-            .with_input_plan(plan)
-            .with_session_state(state)
+            .with_input_plan(input)
+            .with_session_state(writer_state)
             .with_save_mode(SaveMode::Append)
-            .await
-            .map_err(|e| EngineError::delta(qualified.to_string(), e))?;
+            .await;
+        let written = match written {
+            Ok(w) => w,
+            Err(e) => {
+                return Err(match first_error.take() {
+                    Some(original) => original.into(),
+                    None => EngineError::delta(qualified.to_string(), e),
+                });
+            }
+        };
         let def = self.entry_or_missing(qualified)?.definition.clone();
         let v = written.version().ok_or_else(|| missing(&def))?;
         let added = if v > before {

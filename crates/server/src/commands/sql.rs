@@ -64,6 +64,12 @@ pub async fn run(args: SqlArgs) -> Result<(), CliError> {
             QueryOutput::Command { tag }
             | QueryOutput::TransactionStart { tag }
             | QueryOutput::TransactionEnd { tag } => last_tag = Some(tag),
+            QueryOutput::CopyIn { .. } => {
+                session.copy_fail("lyceum sql does not send COPY data");
+                return Err(CliError::Usage(
+                    "COPY ... FROM STDIN needs a client that sends the data (psql's \\copy, a driver's copy API)".into(),
+                ));
+            }
         }
     }
     if let (None, Some(tag), OutputFormat::Table) = (last_rows, last_tag, args.format) {

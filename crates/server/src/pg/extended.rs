@@ -285,7 +285,10 @@ impl ExtendedQueryHandler for ExtendedHandler {
         };
         client.set_state(PgWireConnectionState::QueryInProgress);
         let result = self.execute_portal(client, &portal, max_rows).await;
-        client.set_state(PgWireConnectionState::ReadyForQuery);
+        // A `COPY ... FROM STDIN` leaves the connection taking its data.
+        if !matches!(client.state(), PgWireConnectionState::CopyInProgress(_)) {
+            client.set_state(PgWireConnectionState::ReadyForQuery);
+        }
         result
     }
 
@@ -325,7 +328,9 @@ impl ExtendedQueryHandler for ExtendedHandler {
     }
 }
 
-fn transaction_status(status: lyceum_engine::session::TransactionStatus) -> TransactionStatus {
+pub(crate) fn transaction_status(
+    status: lyceum_engine::session::TransactionStatus,
+) -> TransactionStatus {
     use lyceum_engine::session::TransactionStatus as S;
     match status {
         S::Idle => TransactionStatus::Idle,
@@ -427,11 +432,15 @@ where
                 .send(PgWireBackendMessage::ErrorResponse((*e).into()))
                 .await?;
         }
+        Response::CopyIn(copy) => {
+            pgwire::api::copy::send_copy_in_response(client, copy).await?;
+            client.set_state(PgWireConnectionState::CopyInProgress(true));
+        }
         _ => {
             return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                 "ERROR".into(),
                 "0A000".into(),
-                "COPY is not supported".into(),
+                "COPY TO STDOUT is not supported".into(),
             ))));
         }
     }

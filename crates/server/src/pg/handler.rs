@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use futures::{Sink, SinkExt};
 use lyceum_engine::session::{Notice, QueryOutput, Session};
 use pgwire::api::cancel::CancelHandler;
-use pgwire::api::results::{Response, Tag};
+use pgwire::api::results::{CopyResponse, Response, Tag};
 use pgwire::api::{ClientInfo, ErrorHandler, PgWireServerHandlers};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
@@ -71,6 +71,10 @@ impl PgWireServerHandlers for ConnectionHandlers {
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
         self.cancel.clone()
     }
+
+    fn copy_handler(&self) -> Arc<impl pgwire::api::copy::CopyHandler> {
+        self.connection.clone()
+    }
 }
 
 /// One client connection.
@@ -129,6 +133,9 @@ pub(crate) fn response(
             let mut rows = encoding::query_response(&schema, stream, guard.clone(), format)?;
             rows.set_command_tag(tag);
             Response::Query(rows)
+        }
+        QueryOutput::CopyIn { columns } => {
+            Response::CopyIn(CopyResponse::new(0, columns, futures::stream::empty()))
         }
     })
 }

@@ -6,6 +6,7 @@
 //!   its startup parameters and opens its engine [`Session`].
 //! - `simple` and `extended` are the two query protocols over that session; `extended`
 //!   streams portals itself (row limits, `PortalSuspended`), never collecting a result.
+//! - `copy` takes the rows of `COPY ... FROM STDIN` into the engine's session.
 //! - `handler` holds one connection's state, notices and `ParameterStatus` messages, and
 //!   the cancel handler.
 //! - `encoding` turns record-batch streams into rows with arrow-pg, batch by batch, and
@@ -14,6 +15,7 @@
 //!
 //! [`Session`]: lyceum_engine::session::Session
 
+mod copy;
 mod encoding;
 mod extended;
 mod handler;
