@@ -29,6 +29,11 @@ impl Cursor {
     }
 
     /// Whether the cursor outlives its transaction (`WITH HOLD`).
+    /// The columns every FETCH returns (what a Describe of a prepared FETCH reports).
+    pub(crate) fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
     pub(crate) fn holds(&self) -> bool {
         self.hold
     }

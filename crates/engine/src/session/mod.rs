@@ -13,6 +13,7 @@
 //! [`Session::run_action`]; it then works from simple queries, the extended protocol and
 //! SQL `PREPARE` alike.
 
+mod batch;
 mod control;
 mod cursor;
 mod functions;
@@ -40,6 +41,7 @@ use datafusion::sql::parser::{ResetStatement, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{self, ObjectName, ObjectNamePart};
 use tracing::{Instrument, debug, info_span};
 
+pub use batch::Batch;
 pub use control::Canceller;
 pub use functions::{SessionInfo, version_string};
 pub use options::LyceumOptions;
@@ -394,38 +396,17 @@ impl Session {
     }
 
     /// Runs every statement of a simple query string in order; the first error stops the
-    /// rest (it is the last entry). All statements read the same warehouse version.
+    /// rest (it is the last entry). All statements read the same warehouse version. Rows
+    /// of all but the last statement (and of the last, when the string writes) are read
+    /// here, so that an error in them stops the string as it would over the wire.
     pub async fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryOutput>> {
-        self.note_stream_failure();
-        let parsed = match statement::parse(sql) {
-            Ok(p) => p,
-            Err(e) => {
-                self.tx.fail();
-                return vec![Err(e)];
-            }
+        let mut batch = match self.start_batch(sql) {
+            Ok(b) => b,
+            Err(e) => return vec![Err(e)],
         };
-        self.batch_version = None;
-        self.implicit_transaction = parsed.len() > 1;
-        let mut outputs = Vec::with_capacity(parsed.len());
-        let mut failed = false;
-        let count = parsed.len();
-        let writes = count > 1 && parsed.iter().any(|s| matches!(s.action, Action::Write(_)));
-        for (i, statement) in parsed.into_iter().enumerate() {
-            self.info.set_activity("active", Some(&statement.sql));
-            if matches!(&statement.action, Action::Write(w) if matches!(**w, sandbox::Write::CopyFrom { .. }))
-                && i + 1 < count
-            {
-                outputs.push(Err(EngineError::Unsupported {
-                    what: "COPY FROM STDIN before other statements of a query string".into(),
-                }));
-                failed = true;
-                break;
-            }
-            let span = info_span!("statement", sql = %statement.sql, pid = self.info.pid);
-            let mut result = self.run(&statement.action).instrument(span).await;
-            // Rows of a string that also writes are read before the string's implicit
-            // transaction commits, so that an error while reading them writes nothing.
-            if writes
+        let mut outputs = Vec::new();
+        while let Some(mut result) = self.next_statement(&mut batch).await {
+            if (!batch.is_last() || batch.writes())
                 && let Ok(QueryOutput::Rows {
                     schema,
                     stream,
@@ -433,29 +414,20 @@ impl Session {
                 }) = result
             {
                 result = read_whole(schema, stream, tag).await;
+                if result.is_err() {
+                    self.tx.fail();
+                    batch.fail();
+                }
             }
-            failed = result.is_err();
             outputs.push(result);
-            if failed {
-                break;
-            }
         }
-        self.implicit_transaction = false;
-        // The implicit transaction of the string ends with it, unless a transaction block
-        // is open (or a COPY waits for its data).
-        if self.tx.status() == TransactionStatus::Idle && self.copy.is_none() {
-            if let Err(e) = self.end_pending(!failed).await {
-                outputs.push(Err(e));
-            }
-        } else if failed {
-            self.tx.fail();
+        if let Err(e) = self.finish_batch(batch).await {
+            outputs.push(Err(e));
         }
-        self.batch_version = None;
-        self.note_idle();
         outputs
     }
 
-    fn note_idle(&self) {
+    pub(crate) fn note_idle(&self) {
         let state = match self.tx.status() {
             TransactionStatus::Idle => "idle",
             TransactionStatus::InTransaction => "idle in transaction",
@@ -472,15 +444,27 @@ impl Session {
         declared: &[Option<arrow::datatypes::DataType>],
     ) -> Result<Prepared> {
         self.note_stream_failure();
-        let mut parsed = statement::parse(sql)?;
-        if parsed.len() > 1 {
-            return Err(EngineError::MultipleCommands);
+        let result = async {
+            let mut parsed = statement::parse(sql)?;
+            if parsed.len() > 1 {
+                return Err(EngineError::MultipleCommands);
+            }
+            let Some(statement) = parsed.pop() else {
+                return Err(EngineError::Syntax("empty query".into()));
+            };
+            // As in PostgreSQL, a failed transaction block takes only its end.
+            if self.tx.is_failed() && !statement.action.ends_transaction() {
+                return Err(EngineError::InFailedTransaction);
+            }
+            self.prepare_action(statement.sql, statement.action, declared.to_vec())
+                .await
         }
-        let Some(statement) = parsed.pop() else {
-            return Err(EngineError::Syntax("empty query".into()));
-        };
-        self.prepare_action(statement.sql, statement.action, declared.to_vec())
-            .await
+        .await;
+        // An error while preparing (a Parse) fails the transaction block too.
+        if result.is_err() {
+            self.tx.fail();
+        }
+        result
     }
 
     async fn prepare_action(
@@ -501,6 +485,13 @@ impl Session {
             }
             Action::Show { name } => (Some(prepared::one_text_column(name)), None, vec![]),
             Action::ShowAll => (Some(prepared::show_all_schema()), None, vec![]),
+            Action::Fetch { name, .. } => {
+                let cursor = self
+                    .cursors
+                    .get(name)
+                    .ok_or_else(|| EngineError::NoSuchCursor { name: name.clone() })?;
+                (Some(cursor.schema()), None, vec![])
+            }
             Action::Write(write) => match write.as_ref() {
                 sandbox::Write::Insert { source, .. } => {
                     self.pin().await?;
@@ -641,9 +632,14 @@ impl Session {
 
     /// A statement whose rows failed while streaming fails the transaction too.
     fn note_stream_failure(&mut self) {
-        if let Some(flag) = self.stream_failed.take()
-            && flag.load(Ordering::SeqCst)
+        // The flag stays until the next statement replaces it: the rows may still be
+        // streaming when the transaction status is asked for.
+        if self
+            .stream_failed
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
         {
+            self.stream_failed = None;
             self.tx.fail();
         }
     }
@@ -754,12 +750,12 @@ impl Session {
                     .map_err(savepoint_error("RELEASE SAVEPOINT"))?;
                 Ok(command("RELEASE"))
             }
-            Action::Begin => {
+            Action::Begin { start } => {
                 if let Some(w) = self.tx.begin() {
                     self.warn("25001", w.message());
                 }
                 Ok(QueryOutput::TransactionStart {
-                    tag: "BEGIN".into(),
+                    tag: if *start { "START TRANSACTION" } else { "BEGIN" }.into(),
                 })
             }
             Action::Commit | Action::Rollback => {

@@ -159,7 +159,7 @@ mod tests {
     fn bind_casts_to_the_planned_types_and_checks_the_count() {
         let prepared = Prepared {
             sql: "select $1 + 1, $2".into(),
-            action: Action::Begin,
+            action: Action::Begin { start: false },
             param_types: vec![Some(DataType::Int64), None],
             inferred: vec![Some(DataType::Int64), None],
             schema: None,

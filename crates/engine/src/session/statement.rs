@@ -53,8 +53,10 @@ pub enum Action {
         name: String,
     },
     ResetAll,
-    /// `BEGIN` / `START TRANSACTION`.
-    Begin,
+    /// `BEGIN` / `START TRANSACTION` (`start`: its tag is `START TRANSACTION`).
+    Begin {
+        start: bool,
+    },
     /// `COMMIT` / `END`.
     Commit,
     /// `ROLLBACK` / `ABORT`.
@@ -323,7 +325,7 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
                 },
             }
         }
-        SqlStatement::StartTransaction { .. } => Action::Begin,
+        SqlStatement::StartTransaction { begin, .. } => Action::Begin { start: !begin },
         SqlStatement::Commit { chain: false, .. } => Action::Commit,
         SqlStatement::Rollback {
             chain: false,
@@ -736,8 +738,11 @@ mod tests {
 
     #[test]
     fn transactions_users_and_prepared_statements() {
-        assert!(matches!(one("BEGIN"), Action::Begin));
-        assert!(matches!(one("start transaction read only"), Action::Begin));
+        assert!(matches!(one("BEGIN"), Action::Begin { start: false }));
+        assert!(matches!(
+            one("start transaction read only"),
+            Action::Begin { start: true }
+        ));
         assert!(matches!(one("END"), Action::Commit));
         assert!(matches!(one("abort"), Action::Rollback));
         assert!(matches!(one("savepoint a"), Action::Savepoint { name } if name == "a"));

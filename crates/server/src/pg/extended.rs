@@ -18,7 +18,7 @@ use lyceum_engine::session::Prepared;
 use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::query::ExtendedQueryHandler;
 use pgwire::api::results::{
-    DescribePortalResponse, DescribeStatementResponse, FieldInfo, Response, Tag,
+    DescribePortalResponse, DescribeStatementResponse, FieldInfo, Response,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
@@ -33,7 +33,7 @@ use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use tracing::{Instrument, debug, info_span};
 
 use super::encoding;
-use super::handler::{Connection, response, send_side_messages};
+use super::handler::{Connection, completion_tag, response, send_side_messages};
 use crate::error as wire;
 
 /// The statement pgwire keeps for a `Parse`.
@@ -369,12 +369,13 @@ impl ExtendedHandler {
             // Executing a portal that has run to completion returns no more rows.
             client
                 .send(PgWireBackendMessage::CommandComplete(
-                    Tag::new("SELECT").with_rows(0).into(),
+                    completion_tag("SELECT", 0).into(),
                 ))
                 .await?;
             return Ok(());
         };
         let mut sent = 0usize;
+        let tag = rows.command_tag().to_string();
         let data = rows.data_rows();
         while max_rows == 0 || sent < max_rows {
             match data.next().await {
@@ -390,7 +391,7 @@ impl ExtendedHandler {
                     *state = PortalExecutionState::Finished;
                     client
                         .send(PgWireBackendMessage::CommandComplete(
-                            Tag::new("SELECT").with_rows(sent).into(),
+                            completion_tag(&tag, sent).into(),
                         ))
                         .await?;
                     return Ok(());

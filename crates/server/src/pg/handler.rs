@@ -140,6 +140,16 @@ pub(crate) fn response(
     })
 }
 
+/// The CommandComplete tag of a row-returning statement: `SELECT n`, `FETCH n`; `SHOW`
+/// alone, as PostgreSQL sends it.
+pub(crate) fn completion_tag(tag: &str, rows: usize) -> Tag {
+    if tag == "SHOW" {
+        Tag::new(tag)
+    } else {
+        Tag::new(tag).with_rows(rows)
+    }
+}
+
 /// `SELECT` tags carry a row count; command tags do not.
 fn tag_of(tag: &str) -> Tag {
     Tag::new(tag)
