@@ -103,6 +103,11 @@ pub enum EngineError {
     InTransactionBlock { what: &'static str },
 
     #[error(
+        "lyceum.as_of must be set before the first query of a transaction (this transaction reads warehouse version {pinned})"
+    )]
+    SnapshotPinned { pinned: u64 },
+
+    #[error(
         "permission denied to run {statement}: the star schema changes only through `lyceum load`, and tables in schema sandbox take CREATE TABLE [AS], INSERT, COPY FROM STDIN, ALTER TABLE ADD COLUMN and DROP TABLE"
     )]
     ReadOnly { statement: String },

@@ -164,7 +164,9 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::UndefinedObject { .. } => UNDEFINED_OBJECT,
         EngineError::Canceled(_) => QUERY_CANCELED,
         EngineError::InFailedTransaction => IN_FAILED_SQL_TRANSACTION,
-        EngineError::InTransactionBlock { .. } => ACTIVE_SQL_TRANSACTION,
+        EngineError::InTransactionBlock { .. } | EngineError::SnapshotPinned { .. } => {
+            ACTIVE_SQL_TRANSACTION
+        }
         EngineError::Unsupported { .. } => FEATURE_NOT_SUPPORTED,
         EngineError::Syntax(_) | EngineError::MultipleCommands => SYNTAX_ERROR,
         EngineError::NoSuchPrepared { .. } => INVALID_SQL_STATEMENT_NAME,

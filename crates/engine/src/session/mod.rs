@@ -647,8 +647,18 @@ impl Session {
     async fn run_action(&mut self, action: &Action, limits: &Limits) -> Result<QueryOutput> {
         match action {
             Action::Query(statement) => {
+                let pinned_before = self.tx.version();
                 self.pin().await?;
                 let plan = limits.run(self.plan(statement)).await?;
+                // As PostgreSQL's SET TRANSACTION SNAPSHOT: a transaction's snapshot is
+                // chosen before its first query, never moved after it.
+                if let LogicalPlan::Statement(datafusion::logical_expr::Statement::SetVariable(set)) =
+                    &plan
+                    && set.variable.eq_ignore_ascii_case(AS_OF)
+                    && let Some(pinned) = pinned_before
+                {
+                    return Err(EngineError::SnapshotPinned { pinned });
+                }
                 self.run_plan(plan, limits).await
             }
             Action::Set { name, value, local } => {
@@ -658,7 +668,13 @@ impl Session {
             Action::Show { name } => self.show(name),
             Action::ShowAll => self.show_all(),
             Action::Reset { name } => {
-                if statement::is_engine_option(name) {
+                if name.eq_ignore_ascii_case(AS_OF) {
+                    if let Some(pinned) = self.tx.version() {
+                        return Err(EngineError::SnapshotPinned { pinned });
+                    }
+                    self.set_as_of(None);
+                    self.pinned = None;
+                } else if statement::is_engine_option(name) {
                     let reset = DFStatement::Reset(ResetStatement::Variable(object_name(name)));
                     let plan = self.ctx.state().statement_to_plan(reset).await?;
                     self.ctx.execute_logical_plan(plan).await?.collect().await?;
@@ -1296,6 +1312,9 @@ impl Session {
             .and_then(|o| o.as_of)
     }
 }
+
+/// The time-travel setting.
+const AS_OF: &str = "lyceum.as_of";
 
 /// The error of a savepoint command that cannot run.
 fn savepoint_error(command: &'static str) -> impl Fn(transaction::SavepointError) -> EngineError {

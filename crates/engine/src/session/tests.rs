@@ -227,6 +227,26 @@ async fn a_transaction_reads_one_snapshot_and_fails_on_error() -> Result<()> {
         Err(EngineError::NoTransaction { .. })
     ));
 
+    // The snapshot is chosen before the first query of a transaction, never after.
+    session.execute("BEGIN").await?;
+    one(&mut session, count).await?;
+    assert!(matches!(
+        session.execute("SET lyceum.as_of = 1").await,
+        Err(EngineError::SnapshotPinned { .. })
+    ));
+    session.execute("ROLLBACK").await?;
+    session.execute("BEGIN; SET lyceum.as_of = 1").await?;
+    assert_eq!(
+        one(&mut session, count).await?,
+        before,
+        "version 1 is the first load"
+    );
+    session.execute("COMMIT").await?;
+    // RESET returns to the latest version.
+    session.execute("RESET lyceum.as_of").await?;
+    assert_eq!(one(&mut session, count).await?, after);
+    assert_eq!(one(&mut session, "SHOW lyceum.as_of").await?, "NULL");
+
     // SET LOCAL lasts until the end of the transaction.
     session
         .execute("BEGIN; SET LOCAL application_name = 'inside'")
