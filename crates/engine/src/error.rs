@@ -103,6 +103,11 @@ pub enum EngineError {
     InTransactionBlock { what: &'static str },
 
     #[error(
+        "cached plan must not change result type: a commit changed the columns of a table this prepared statement reads (prepare it again)"
+    )]
+    CachedPlanChanged,
+
+    #[error(
         "lyceum.as_of must be set before the first query of a transaction (this transaction reads warehouse version {pinned})"
     )]
     SnapshotPinned { pinned: u64 },

@@ -167,7 +167,7 @@ pub fn sqlstate(err: &EngineError) -> &'static str {
         EngineError::InTransactionBlock { .. } | EngineError::SnapshotPinned { .. } => {
             ACTIVE_SQL_TRANSACTION
         }
-        EngineError::Unsupported { .. } => FEATURE_NOT_SUPPORTED,
+        EngineError::Unsupported { .. } | EngineError::CachedPlanChanged => FEATURE_NOT_SUPPORTED,
         EngineError::Syntax(_) | EngineError::MultipleCommands => SYNTAX_ERROR,
         EngineError::NoSuchPrepared { .. } => INVALID_SQL_STATEMENT_NAME,
         EngineError::DuplicatePrepared { .. } => DUPLICATE_PREPARED_STATEMENT,

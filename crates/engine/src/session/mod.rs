@@ -600,7 +600,15 @@ impl Session {
                     version,
                     "re-planning a prepared statement for a newer snapshot"
                 );
-                limits.run(self.plan(statement)).await?
+                let plan = limits.run(self.plan(statement)).await?;
+                // The client was told the columns at Describe: never send others.
+                if let Some(described) = &prepared.schema {
+                    let now = pgcatalog::rewrite::client_schema(plan.schema().as_arrow());
+                    if !same_columns(described, &now) {
+                        return Err(EngineError::CachedPlanChanged);
+                    }
+                }
+                plan
             }
         };
         let plan = plan.with_param_values(values)?;
@@ -1311,6 +1319,15 @@ impl Session {
             .get::<LyceumOptions>()
             .and_then(|o| o.as_of)
     }
+}
+
+/// Whether two results have the same column names and types (what a RowDescription says).
+fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
+    a.fields().len() == b.fields().len()
+        && a.fields()
+            .iter()
+            .zip(b.fields().iter())
+            .all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
 }
 
 /// The time-travel setting.

@@ -86,6 +86,13 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
     ));
 
     // A nullable column added later reads NULL in existing rows.
+    let star = s.prepare("SELECT * FROM sandbox.cohort", &[]).await?;
+    let named = s
+        .prepare(
+            "SELECT student_key FROM sandbox.cohort WHERE student_key = 1",
+            &[],
+        )
+        .await?;
     let out = s
         .execute("ALTER TABLE sandbox.cohort ADD COLUMN cohort_year int")
         .await?;
@@ -96,6 +103,19 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
         rows(&mut s, "SELECT student_key, cohort_year FROM sandbox.cohort WHERE student_key IN (1, 4) ORDER BY 1").await?,
         vec!["1,NULL", "4,2024"]
     );
+
+    // A prepared statement whose columns changed fails as PostgreSQL's does; one whose
+    // columns did not is planned again.
+    assert!(matches!(
+        s.execute_prepared(&star, vec![]).await,
+        Err(EngineError::CachedPlanChanged)
+    ));
+    match s.execute_prepared(&named, vec![]).await? {
+        QueryOutput::Rows { stream, .. } => {
+            assert_eq!(super::tests::text(stream).await?, vec!["1"]);
+        }
+        other => panic!("{other:?}"),
+    }
 
     // The catalog shows the tables where BI tools look, with stable OIDs.
     let oid_sql = "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sandbox' AND c.relname = 'cohort'";
