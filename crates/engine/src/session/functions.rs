@@ -298,6 +298,7 @@ pub(crate) fn register(ctx: &SessionContext, info: &Arc<SessionInfo>, registry: 
     ));
 
     let registry = registry.clone();
+    let identity = info.identity.clone();
     ctx.register_udf(udf(
         "pg_cancel_backend",
         &[],
@@ -312,8 +313,12 @@ pub(crate) fn register(ctx: &SessionContext, info: &Arc<SessionInfo>, registry: 
             let pids: &Int32Array = array.as_primitive();
             let out: BooleanArray = pids
                 .iter()
-                .map(|pid| pid.map(|pid| registry.cancel(pid)))
-                .collect();
+                .map(|pid| {
+                    pid.map(|pid| registry.cancel_as(pid, &identity))
+                        .transpose()
+                })
+                .collect::<crate::error::Result<_>>()
+                .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
             shape(args, Arc::new(out))
         },
     ));

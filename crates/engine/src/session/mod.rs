@@ -97,7 +97,30 @@ impl Registry {
         }
     }
 
+    /// Cancels the statement of session `pid` for user `by`, as PostgreSQL allows it: one's
+    /// own sessions, or any session for an administrator; `false` if there is no such
+    /// session.
+    pub fn cancel_as(&self, pid: i32, by: &Identity) -> Result<bool> {
+        let target = self
+            .sessions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&pid).map(|(c, info)| (c.clone(), info.upgrade())));
+        let Some((canceller, info)) = target else {
+            return Ok(false);
+        };
+        let owner = info.map(|i| i.identity.name.clone());
+        if !by.superuser && owner.as_deref() != Some(by.name.as_str()) {
+            return Err(EngineError::PermissionDenied(format!(
+                "cannot cancel the query of backend {pid}: only its own user or an administrator may"
+            )));
+        }
+        canceller.cancel();
+        Ok(true)
+    }
+
     /// Cancels the statement session `pid` runs now; `false` if there is no such session.
+    /// (The wire's CancelRequest, which proves itself with the session's secret key.)
     pub fn cancel(&self, pid: i32) -> bool {
         let canceller = self
             .sessions

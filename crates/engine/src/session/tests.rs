@@ -601,6 +601,40 @@ async fn statements_time_out_and_are_canceled() -> Result<()> {
         one(&mut other, "SELECT pg_cancel_backend(-1)").await?,
         "false"
     );
+    // Only one's own sessions, unless an administrator.
+    let analyst = Identity {
+        name: "analyst".into(),
+        superuser: false,
+        oid: 0,
+    };
+    let mut theirs = engine.session(analyst.clone())?;
+    let mut mine = engine.session(analyst)?;
+    let pid_of_admin = pid;
+    let pid_of_theirs = one(&mut theirs, "SELECT pg_backend_pid()").await?;
+    assert!(matches!(
+        rows(
+            &mut mine,
+            &format!("SELECT pg_cancel_backend({pid_of_admin})")
+        )
+        .await,
+        Err(EngineError::PermissionDenied(_))
+    ));
+    assert_eq!(
+        one(
+            &mut mine,
+            &format!("SELECT pg_cancel_backend({pid_of_theirs})")
+        )
+        .await?,
+        "true"
+    );
+    assert_eq!(
+        one(
+            &mut other,
+            &format!("SELECT pg_cancel_backend({pid_of_theirs})")
+        )
+        .await?,
+        "true"
+    );
     Ok(())
 }
 
