@@ -369,6 +369,18 @@ pub fn scratch_dir(what: &str) -> PathBuf {
         .keep()
 }
 
+/// The SQLSTATE of a failed query (panics if it succeeded or failed another way).
+#[track_caller]
+pub fn code_of<T: std::fmt::Debug>(result: Result<T, tokio_postgres::Error>) -> String {
+    match result {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => match e.as_db_error() {
+            Some(db) => db.code().code().to_string(),
+            None => panic!("expected a database error, got {e:?}"),
+        },
+    }
+}
+
 /// Copies a directory tree (a warehouse a test may change).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create copy dir");

@@ -6,19 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::SimpleQueryMessage;
 
-use crate::common::{Server, arg, block_on, loaded_warehouse, run, scratch_dir};
-
-/// The SQLSTATE of a failed query (panics if it succeeded or failed another way).
-#[track_caller]
-fn code_of<T: std::fmt::Debug>(result: Result<T, tokio_postgres::Error>) -> String {
-    match result {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => match e.as_db_error() {
-            Some(db) => db.code().code().to_string(),
-            None => panic!("expected a database error, got {e:?}"),
-        },
-    }
-}
+use crate::common::{Server, arg, block_on, code_of, loaded_warehouse, run, scratch_dir};
 
 /// Every row's first column of a simple query's answer.
 fn first_column(messages: &[SimpleQueryMessage]) -> Vec<Option<String>> {

@@ -8,18 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
-use crate::common::{ADMIN_PASSWORD, Server, block_on, loaded_warehouse};
-
-#[track_caller]
-fn code_of<T: std::fmt::Debug>(result: Result<T, tokio_postgres::Error>) -> String {
-    match result {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => match e.as_db_error() {
-            Some(db) => db.code().code().to_string(),
-            None => panic!("expected a database error, got {e:?}"),
-        },
-    }
-}
+use crate::common::{ADMIN_PASSWORD, Server, block_on, code_of, loaded_warehouse};
 
 #[test]
 fn typed_parameters_of_every_schema_type_round_trip_in_binary() {

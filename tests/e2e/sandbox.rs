@@ -8,18 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::SinkExt;
 
-use crate::common::{Server, copy_dir, loaded_warehouse, scratch_dir};
-
-#[track_caller]
-fn code_of<T: std::fmt::Debug>(result: Result<T, tokio_postgres::Error>) -> String {
-    match result {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => match e.as_db_error() {
-            Some(db) => db.code().code().to_string(),
-            None => panic!("expected a database error, got {e:?}"),
-        },
-    }
-}
+use crate::common::{Server, code_of, copy_dir, loaded_warehouse, scratch_dir};
 
 /// A private copy of the shared warehouse, so writes do not leak into other tests.
 fn own_warehouse(what: &str) -> (PathBuf, PathBuf) {

@@ -581,7 +581,10 @@ async fn version_catalog(
     snapshot: &Snapshot,
     statics: &StaticTables,
 ) -> Result<Arc<VersionCatalog>> {
-    if let Ok(cache) = statics.cache.lock()
+    // Versions are cached by number; an uncommitted view shares its base's number.
+    let cacheable = !snapshot.is_uncommitted();
+    if cacheable
+        && let Ok(cache) = statics.cache.lock()
         && let Some((_, c)) = cache.iter().find(|(v, _)| *v == snapshot.version())
     {
         return Ok(c.clone());
@@ -671,7 +674,7 @@ async fn version_catalog(
         tables,
         information_schema: info,
     });
-    if let Ok(mut cache) = statics.cache.lock() {
+    if cacheable && let Ok(mut cache) = statics.cache.lock() {
         cache.retain(|(v, _)| *v != snapshot.version());
         cache.push((snapshot.version(), version.clone()));
         if cache.len() > CACHE {

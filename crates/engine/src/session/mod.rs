@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
+use datafusion::catalog::CatalogProvider;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::LogicalPlan;
@@ -101,12 +102,7 @@ impl Registry {
     /// own sessions, or any session for an administrator; `false` if there is no such
     /// session.
     pub fn cancel_as(&self, pid: i32, by: &Identity) -> Result<bool> {
-        let target = self
-            .sessions
-            .lock()
-            .ok()
-            .and_then(|s| s.get(&pid).map(|(c, info)| (c.clone(), info.upgrade())));
-        let Some((canceller, info)) = target else {
+        let Some((canceller, info)) = self.session(pid) else {
             return Ok(false);
         };
         let owner = info.map(|i| i.identity.name.clone());
@@ -122,18 +118,21 @@ impl Registry {
     /// Cancels the statement session `pid` runs now; `false` if there is no such session.
     /// (The wire's CancelRequest, which proves itself with the session's secret key.)
     pub fn cancel(&self, pid: i32) -> bool {
-        let canceller = self
-            .sessions
-            .lock()
-            .ok()
-            .and_then(|s| s.get(&pid).map(|(c, _)| c.clone()));
-        match canceller {
-            Some(c) => {
-                c.cancel();
+        match self.session(pid) {
+            Some((canceller, _)) => {
+                canceller.cancel();
                 true
             }
             None => false,
         }
+    }
+
+    /// Session `pid`'s canceller and (while it lives) its info.
+    fn session(&self, pid: i32) -> Option<(Canceller, Option<Arc<SessionInfo>>)> {
+        self.sessions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&pid).map(|(c, info)| (c.clone(), info.upgrade())))
     }
 }
 
@@ -438,7 +437,6 @@ impl Session {
             {
                 result = read_whole(schema, stream, tag).await;
                 if result.is_err() {
-                    self.tx.fail();
                     batch.fail();
                 }
             }
@@ -516,12 +514,11 @@ impl Session {
                 (Some(cursor.schema()), None, vec![])
             }
             Action::Write(write) => match write.as_ref() {
-                sandbox::Write::Insert { source, .. } => {
+                sandbox::Write::Insert { .. } => {
+                    // DataFusion's plan of the whole INSERT (never executed) types
+                    // `VALUES ($1, $2)` from the target columns and the source's other
+                    // parameters from their use.
                     self.pin().await?;
-                    let plan = self.plan(source).await?;
-                    let mut inferred = prepared::plan_parameter_types(&plan, declared.len())?;
-                    // `VALUES ($1, $2)` takes its types from the target columns, as
-                    // DataFusion's planning of the whole INSERT infers them.
                     let statement = self
                         .ctx
                         .state()
@@ -531,15 +528,7 @@ impl Session {
                         .state()
                         .statement_to_plan(pgcatalog::rewrite(statement))
                         .await?;
-                    let targets = prepared::plan_parameter_types(&insert, inferred.len())?;
-                    if targets.len() > inferred.len() {
-                        inferred.resize(targets.len(), None);
-                    }
-                    for (slot, target) in inferred.iter_mut().zip(targets) {
-                        if slot.is_none() {
-                            *slot = target;
-                        }
-                    }
+                    let inferred = prepared::plan_parameter_types(&insert, declared.len())?;
                     (None, None, inferred)
                 }
                 _ => (None, None, vec![]),
@@ -1285,35 +1274,32 @@ impl Session {
             return Ok(());
         }
         let snapshot = self.engine.snapshot(wanted).await?;
-        let catalog = pgcatalog::session_catalog(
-            &snapshot,
-            &self.info,
-            &self.engine.registry,
-            &self.engine.pg_static,
-            self.engine.warehouse.principals(),
-            &self.catalog_state,
-        )
-        .await?;
+        let catalog = self.catalog_of(&snapshot).await?;
         self.ctx.register_catalog(CATALOG, catalog);
         debug!(version = wanted, "session pinned warehouse version");
         self.pinned = Some(wanted);
         Ok(())
     }
 
-    /// Reads the warehouse as this session's uncommitted writes left it.
-    async fn pin_pending(&mut self) -> Result<()> {
-        let Some(snapshot) = self.pending_snapshot().await? else {
-            return Ok(());
-        };
-        let catalog = pgcatalog::session_catalog(
-            &snapshot,
+    /// The catalog this session sees for `snapshot`: its tables, `pg_catalog` and
+    /// `information_schema`.
+    async fn catalog_of(&self, snapshot: &Snapshot) -> Result<Arc<dyn CatalogProvider>> {
+        pgcatalog::session_catalog(
+            snapshot,
             &self.info,
             &self.engine.registry,
             &self.engine.pg_static,
             self.engine.warehouse.principals(),
             &self.catalog_state,
         )
-        .await?;
+        .await
+    }
+
+    /// Reads the warehouse as this session's uncommitted writes left it.
+    async fn pin_pending(&mut self) -> Result<()> {
+        let Some(catalog) = self.pending_catalog().await? else {
+            return Ok(());
+        };
         self.ctx.register_catalog(CATALOG, catalog);
         // The next pin of a committed version registers it again.
         self.pinned = None;

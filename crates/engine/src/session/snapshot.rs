@@ -25,6 +25,9 @@ pub struct Snapshot {
     catalog: Arc<MemoryCatalogProvider>,
     /// Bytes of data files per table (`schema.table`), for the catalog's size functions.
     sizes: HashMap<String, u64>,
+    /// A transaction's uncommitted writes: its version number is its base's, so nothing
+    /// derived from it may be shared by version.
+    uncommitted: bool,
 }
 
 impl Snapshot {
@@ -82,7 +85,24 @@ impl Snapshot {
             manifest,
             catalog,
             sizes,
+            uncommitted: false,
         })
+    }
+
+    /// The warehouse as an open transaction's writes left it (seen by that session only).
+    pub async fn open_uncommitted(
+        warehouse: &Warehouse,
+        manifest: WarehouseVersion,
+        runtime: &Arc<RuntimeEnv>,
+    ) -> Result<Snapshot> {
+        let mut snapshot = Snapshot::open(warehouse, manifest, runtime).await?;
+        snapshot.uncommitted = true;
+        Ok(snapshot)
+    }
+
+    /// Whether this is an open transaction's view rather than a committed version.
+    pub fn is_uncommitted(&self) -> bool {
+        self.uncommitted
     }
 
     pub fn version(&self) -> u64 {

@@ -266,6 +266,13 @@ async fn sandbox_writes_commit_with_their_transaction() -> Result<()> {
         one(&mut other, "SELECT count(*) FROM sandbox.t").await?,
         "0"
     );
+    // The catalogs follow: the writer's pg_catalog shows its new table, a session that
+    // opens the same committed version now does not (nothing is shared by version number).
+    let listed = "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'u'";
+    assert_eq!(one(&mut s, listed).await?, "1");
+    let mut third = engine.session(Identity::local())?;
+    assert_eq!(one(&mut third, listed).await?, "0");
+    assert_eq!(one(&mut s, listed).await?, "1");
     s.execute("ROLLBACK").await?;
     assert_eq!(one(&mut s, "SELECT count(*) FROM sandbox.t").await?, "0");
     assert!(rows(&mut s, "SELECT * FROM sandbox.u").await.is_err());

@@ -26,24 +26,7 @@ pub(crate) fn assignment_plan(
     target: &TableDef,
     columns: &[String],
 ) -> Result<LogicalPlan> {
-    let names: Vec<String> = if columns.is_empty() {
-        target.columns.iter().map(|c| c.name.clone()).collect()
-    } else {
-        columns.to_vec()
-    };
-    for (i, name) in names.iter().enumerate() {
-        if target.column(name).is_none() {
-            return Err(EngineError::UndefinedColumn {
-                column: name.clone(),
-                table: target.name.clone(),
-            });
-        }
-        if names[..i].contains(name) {
-            return Err(EngineError::DuplicateColumn {
-                column: name.clone(),
-            });
-        }
-    }
+    let names = target_columns(target, columns)?;
     let width = source.schema().fields().len();
     if width > names.len() {
         return Err(EngineError::Syntax(
@@ -80,6 +63,30 @@ pub(crate) fn assignment_plan(
         exprs.push(value.alias(&column.name));
     }
     Ok(LogicalPlanBuilder::from(source).project(exprs)?.build()?)
+}
+
+/// The columns an INSERT or COPY column list names (all of the table's, in order, when
+/// empty): 42703 for one the table lacks, 42701 for one named twice.
+pub(crate) fn target_columns(target: &TableDef, columns: &[String]) -> Result<Vec<String>> {
+    let names: Vec<String> = if columns.is_empty() {
+        target.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        columns.to_vec()
+    };
+    for (i, name) in names.iter().enumerate() {
+        if target.column(name).is_none() {
+            return Err(EngineError::UndefinedColumn {
+                column: name.clone(),
+                table: target.name.clone(),
+            });
+        }
+        if names[..i].contains(name) {
+            return Err(EngineError::DuplicateColumn {
+                column: name.clone(),
+            });
+        }
+    }
+    Ok(names)
 }
 
 /// Refuses a conversion whose result could differ from PostgreSQL's assignment cast.

@@ -247,6 +247,19 @@ fn utf8(bytes: Vec<u8>, line: u64) -> Result<String> {
     })
 }
 
+/// Where the line that ends at `data[i]` (`\n`, `\r` or `\r\n`) is over; `None` when a
+/// `\r` is the last byte so far and the next chunk may hold its `\n`.
+fn after_line_end(data: &[u8], i: usize, at_end: bool) -> Option<usize> {
+    if data[i] == b'\r' {
+        match data.get(i + 1) {
+            None if !at_end => return None,
+            Some(b'\n') => return Some(i + 2),
+            _ => {}
+        }
+    }
+    Some(i + 1)
+}
+
 /// One CSV row from the start of `data`: (row, bytes consumed, newlines consumed).
 fn scan_csv(
     f: &CopyFormat,
@@ -315,14 +328,10 @@ fn scan_csv(
             quoted = false;
             i += 1;
         } else if b == b'\n' || b == b'\r' {
-            if b == b'\r' {
-                match data.get(i + 1) {
-                    None if !at_end => return Ok(None),
-                    Some(b'\n') => i += 1,
-                    _ => {}
-                }
-            }
-            i += 1;
+            let Some(next) = after_line_end(data, i, at_end) else {
+                return Ok(None);
+            };
+            i = next;
             newlines += 1;
             if fields.is_empty() && !quoted && field == b"\\." {
                 return Ok(Some((Scanned::EndMarker, i, newlines)));
@@ -377,14 +386,10 @@ fn scan_text(
             raw_fields.push(std::mem::take(&mut raw));
             i += 1;
         } else if b == b'\n' || b == b'\r' {
-            if b == b'\r' {
-                match data.get(i + 1) {
-                    None if !at_end => return Ok(None),
-                    Some(b'\n') => i += 1,
-                    _ => {}
-                }
-            }
-            i += 1;
+            let Some(next) = after_line_end(data, i, at_end) else {
+                return Ok(None);
+            };
+            i = next;
             raw_fields.push(std::mem::take(&mut raw));
             break;
         } else {

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use datafusion::catalog::CatalogProvider;
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
@@ -12,7 +13,7 @@ use datafusion::scalar::ScalarValue;
 use lyceum_catalog::{ColumnDef, TableDef, TableRole, star};
 use tracing::info;
 
-use super::assign::{assignment_plan, column_of};
+use super::assign::{assignment_plan, column_of, target_columns};
 use super::copy::{CopyFormat, SpooledCopy};
 use super::{ColumnSpec, SANDBOX, TableName, Write};
 use crate::error::{EngineError, Result};
@@ -25,8 +26,9 @@ pub(crate) struct PendingWrite {
     tx: Transaction,
     /// What the writes were, for the committed version's summary.
     statements: Vec<String>,
-    /// The warehouse as these writes left it, opened when a statement reads it.
-    snapshot: Option<Arc<Snapshot>>,
+    /// The catalog of the warehouse as these writes left it, built when a statement
+    /// reads it and dropped by the next write.
+    catalog: Option<Arc<dyn CatalogProvider>>,
 }
 
 /// A `COPY ... FROM STDIN` waiting for its data.
@@ -59,22 +61,18 @@ impl Session {
         }
         self.pin().await?;
         let mut pending = self.take_pending().await?;
-        let result = limits
+        // On an error `pending` is dropped: nothing commits, and the Delta versions the
+        // write left are rolled back by the table's next writer.
+        let (tag, notice) = limits
             .run(self.apply_write(&mut pending.tx, write, params))
-            .await;
-        match result {
-            Ok((tag, notice)) => {
-                if let Some(n) = notice {
-                    self.notice(n);
-                }
-                pending.statements.push(write.kind().to_string());
-                pending.snapshot = None;
-                self.keep_or_commit(pending).await?;
-                Ok(command(&tag))
-            }
-            // The transaction's Delta leftovers are rolled back by the next writer.
-            Err(e) => Err(e),
+            .await?;
+        if let Some(n) = notice {
+            self.notice(n);
         }
+        pending.statements.push(write.kind().to_string());
+        pending.catalog = None;
+        self.keep_or_commit(pending).await?;
+        Ok(command(&tag))
     }
 
     /// The open warehouse transaction of this session's transaction block, or a new one.
@@ -84,7 +82,7 @@ impl Session {
             None => Ok(PendingWrite {
                 tx: Transaction::begin(self.engine.warehouse()).await?,
                 statements: Vec::new(),
-                snapshot: None,
+                catalog: None,
             }),
         }
     }
@@ -143,24 +141,25 @@ impl Session {
         self.pending.is_some()
     }
 
-    /// The snapshot of the warehouse with this session's uncommitted writes, if any.
-    pub(crate) async fn pending_snapshot(&mut self) -> Result<Option<Arc<Snapshot>>> {
-        let Some(pending) = self.pending.as_mut() else {
+    /// The catalog of the warehouse with this session's uncommitted writes, if any.
+    pub(crate) async fn pending_catalog(&mut self) -> Result<Option<Arc<dyn CatalogProvider>>> {
+        let Some(pending) = self.pending.as_ref() else {
             return Ok(None);
         };
-        if let Some(s) = &pending.snapshot {
-            return Ok(Some(s.clone()));
+        if let Some(c) = &pending.catalog {
+            return Ok(Some(c.clone()));
         }
-        let snapshot = Arc::new(
-            Snapshot::open(
-                self.engine.warehouse(),
-                pending.tx.pending().clone(),
-                &self.engine.runtime,
-            )
-            .await?,
-        );
-        pending.snapshot = Some(snapshot.clone());
-        Ok(Some(snapshot))
+        let snapshot = Snapshot::open_uncommitted(
+            self.engine.warehouse(),
+            pending.tx.pending().clone(),
+            &self.engine.runtime,
+        )
+        .await?;
+        let catalog = self.catalog_of(&snapshot).await?;
+        if let Some(pending) = self.pending.as_mut() {
+            pending.catalog = Some(catalog.clone());
+        }
+        Ok(Some(catalog))
     }
 
     /// Makes one change in `tx`; returns the command tag and a notice, if any.
@@ -177,14 +176,8 @@ impl Session {
                 if_not_exists,
             } => {
                 let qualified = self.creatable(tx, table)?;
-                if tx.entry(&qualified).is_some() && *if_not_exists {
-                    return Ok((
-                        "CREATE TABLE".into(),
-                        Some(format!(
-                            "relation \"{}\" already exists, skipping",
-                            table.name
-                        )),
-                    ));
+                if let Some(skipped) = skip_existing(tx, &qualified, table, *if_not_exists, write) {
+                    return Ok(skipped);
                 }
                 check_unique(columns.iter().map(|c| c.name.as_str()))?;
                 ensure_sandbox(tx)?;
@@ -198,14 +191,8 @@ impl Session {
                 if_not_exists,
             } => {
                 let qualified = self.creatable(tx, table)?;
-                if tx.entry(&qualified).is_some() && *if_not_exists {
-                    return Ok((
-                        "CREATE TABLE AS".into(),
-                        Some(format!(
-                            "relation \"{}\" already exists, skipping",
-                            table.name
-                        )),
-                    ));
+                if let Some(skipped) = skip_existing(tx, &qualified, table, *if_not_exists, write) {
+                    return Ok(skipped);
                 }
                 let source = self.plan(query).await?;
                 let fields = source.schema().fields().clone();
@@ -296,10 +283,7 @@ impl Session {
     /// The schemas of `search_path` in order (without `$user` and `pg_catalog`).
     fn search_schemas(&self) -> Vec<String> {
         let path = self.info.settings().get("search_path").unwrap_or_default();
-        path.split(',')
-            .map(|s| s.trim().trim_matches('"').to_string())
-            .filter(|s| !s.is_empty() && s != "$user" && s != "pg_catalog")
-            .collect()
+        crate::session::functions::search_path_schemas(&path, |s| s != "pg_catalog")
     }
 
     /// The qualified name a new table gets; 42501 outside `sandbox`.
@@ -379,24 +363,9 @@ impl Session {
     ) -> Result<QueryOutput> {
         self.pin().await?;
         let pending = self.take_pending().await?;
-        let checked = self.writable(&pending.tx, table, "COPY").and_then(|q| {
-            let def = self.definition(&pending.tx, &q)?;
-            let names: Vec<String> = if columns.is_empty() {
-                def.columns.iter().map(|c| c.name.clone()).collect()
-            } else {
-                columns.to_vec()
-            };
-            for name in &names {
-                if def.column(name).is_none() {
-                    return Err(EngineError::UndefinedColumn {
-                        column: name.clone(),
-                        table: def.name.clone(),
-                    });
-                }
-            }
-            check_unique(names.iter().map(String::as_str))?;
-            Ok(names)
-        });
+        let checked = self
+            .writable(&pending.tx, table, "COPY")
+            .and_then(|q| target_columns(&self.definition(&pending.tx, &q)?, columns));
         // A new warehouse transaction is begun again when the data is in.
         if self.tx.status() != TransactionStatus::Idle || self.implicit_transaction {
             self.pending = Some(pending);
@@ -498,7 +467,7 @@ impl Session {
             .await;
         let rows = result?;
         pending.statements.push("COPY".into());
-        pending.snapshot = None;
+        pending.catalog = None;
         self.keep_or_commit(pending).await?;
         Ok(command(&format!("COPY {rows}")))
     }
@@ -510,6 +479,25 @@ fn is_builtin_schema(name: &str) -> bool {
         name,
         "pg_catalog" | "information_schema" | star::PUBLIC | star::SYSTEM
     )
+}
+
+/// `CREATE TABLE IF NOT EXISTS` of a table that exists: its tag and notice.
+fn skip_existing(
+    tx: &Transaction,
+    qualified: &str,
+    table: &TableName,
+    if_not_exists: bool,
+    write: &Write,
+) -> Option<(String, Option<String>)> {
+    (if_not_exists && tx.entry(qualified).is_some()).then(|| {
+        (
+            write.kind().to_string(),
+            Some(format!(
+                "relation \"{}\" already exists, skipping",
+                table.name
+            )),
+        )
+    })
 }
 
 fn ensure_sandbox(tx: &mut Transaction) -> Result<()> {
