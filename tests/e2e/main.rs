@@ -8,6 +8,8 @@
 mod catalog;
 mod cli;
 mod common;
+mod limits;
 mod pg;
 mod pg_protocol;
 mod sandbox;
+mod slt;

@@ -12,6 +12,7 @@ use lyceum_catalog::scram::random_password;
 use lyceum_catalog::{
     MockAuthKey, PrincipalStore, Principals, ScramError, ScramServer, ScramVerifier,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::{info, warn};
 
 use crate::error::{EngineError, Result};
@@ -36,6 +37,11 @@ impl Identity {
             oid: 10,
         }
     }
+
+    /// Whether this is [`Identity::local`], who is no stored user.
+    pub fn is_local(&self) -> bool {
+        *self == Identity::local()
+    }
 }
 
 /// What [`Auth::bootstrap`] did.
@@ -59,6 +65,9 @@ pub struct ScramPending {
 pub struct Auth {
     store: PrincipalStore,
     mock: MockAuthKey,
+    /// Bumped by every change of users through this process: sessions compare it at each
+    /// statement and re-read their user's rights when it moved.
+    generation: AtomicU64,
 }
 
 impl Auth {
@@ -66,6 +75,7 @@ impl Auth {
         Auth {
             store,
             mock: MockAuthKey::random(),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -180,8 +190,20 @@ impl Auth {
                 "only a superuser may {what}"
             )));
         }
-        self.store.update(change).await?;
+        let result = self.store.update(change).await;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        result?;
         Ok(())
+    }
+
+    /// How many times users changed through this process.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// `name`'s administrator rights as stored now; `None` once the user is dropped.
+    pub async fn superuser(&self, name: &str) -> Result<Option<bool>> {
+        Ok(self.store.load().await?.user(name).map(|u| u.superuser))
     }
 }
 

@@ -6,6 +6,7 @@
 //!   Delta tables, and commit one warehouse version.
 //! - [`warehouse`] opens the warehouse by URL, pins warehouse versions, and commits them.
 //! - [`session`] is the one query layer every endpoint (CLI, Postgres wire, Flight) shares.
+//! - [`memory`] is the server's memory pool and each query's share of it.
 //! - [`auth`] checks users' credentials for every endpoint.
 //! - [`pgcatalog`] is PostgreSQL's system catalog over Lyceum's, for BI tools and drivers.
 //!
@@ -17,7 +18,9 @@ pub mod error;
 pub mod extract;
 pub mod generate;
 pub mod load;
+pub mod memory;
 pub mod pgcatalog;
+mod privileges;
 pub mod session;
 mod sqlfn;
 pub mod warehouse;

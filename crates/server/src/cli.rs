@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lyceum_engine::memory::MemoryLimits;
+
+use crate::error::CliError;
 
 /// The generator's default seed.
 pub const DEFAULT_SEED: u64 = 42;
@@ -239,6 +242,46 @@ pub struct ListenArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub max_connections: u32,
+
+    /// Memory all queries together may hold (sorts, aggregates, joins), e.g. `4GiB`,
+    /// `512MB` or `25%` of the machine; default 50% of the machine's memory (or of its
+    /// cgroup limit). Sorts and aggregates spill to --temp-dir past their share; a query
+    /// that still cannot fit fails with SQLSTATE 53200 and the server goes on.
+    #[arg(long, value_name = "SIZE", env = "LYCEUM_MEMORY_LIMIT", value_parser = memory_size)]
+    pub memory_limit: Option<usize>,
+
+    /// Memory one query may hold, so that one query cannot starve the rest; default half
+    /// of --memory-limit.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        env = "LYCEUM_QUERY_MEMORY_LIMIT",
+        value_parser = memory_size
+    )]
+    pub query_memory_limit: Option<usize>,
+
+    /// Directory for the files sorts and aggregates spill to; default the system's temp
+    /// directory.
+    #[arg(long, value_name = "DIR", env = "LYCEUM_TEMP_DIR")]
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl ListenArgs {
+    /// The memory limits these arguments ask for.
+    pub fn memory_limits(&self) -> Result<MemoryLimits, CliError> {
+        let server = self
+            .memory_limit
+            .unwrap_or_else(|| MemoryLimits::machine_default().server);
+        Ok(MemoryLimits::new(
+            server,
+            self.query_memory_limit,
+            self.temp_dir.clone(),
+        )?)
+    }
+}
+
+fn memory_size(s: &str) -> Result<usize, String> {
+    lyceum_engine::memory::parse_size(s)
 }
 
 /// How Postgres clients prove who they are.

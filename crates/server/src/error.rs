@@ -1,6 +1,7 @@
 //! The one place that decides what a client sees when something fails:
 //!
-//! - on the Postgres wire, a SQLSTATE code ([`sqlstate`], [`to_pg`], [`datafusion_to_pg`]);
+//! - on the Postgres wire, a SQLSTATE code ([`sqlstate`], [`to_pg`], [`datafusion_to_pg`]),
+//!   one for each [`ErrorKind`] the engine classifies an error as;
 //! - on the command line, a `lyceum: error: <message>: <cause>: ...` line on stderr and a
 //!   non-zero exit code ([`CliError`], [`report`]).
 //!
@@ -11,9 +12,8 @@ use std::process::ExitCode;
 
 use arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
-use datafusion::sql::sqlparser::parser::ParserError;
-use lyceum_catalog::CatalogError;
 use lyceum_engine::EngineError;
+use lyceum_engine::error::ErrorKind;
 use pgwire::error::{ErrorInfo, PgWireError};
 
 /// What can make a `lyceum` command fail.
@@ -134,174 +134,67 @@ pub mod codes {
 
 use codes::*;
 
-/// The SQLSTATE of an engine error.
+/// The SQLSTATE of an engine error: its kind, as the engine classified it.
 pub fn sqlstate(err: &EngineError) -> &'static str {
-    match err {
-        EngineError::DataFusion(e) => datafusion_sqlstate(e),
-        EngineError::Arrow(e) => arrow_sqlstate(e),
-        EngineError::NoSuchVersion { .. } | EngineError::InvalidSetting { .. } => {
-            INVALID_PARAMETER_VALUE
-        }
-        EngineError::UnknownSetting { .. } => UNDEFINED_OBJECT,
-        // The server's own warehouse is missing or unreadable: no query can run yet.
-        EngineError::InvalidArgument {
-            name: "warehouse", ..
-        } => OBJECT_NOT_IN_PREREQUISITE_STATE,
-        EngineError::InvalidArgument { .. } => INVALID_PARAMETER_VALUE,
-        EngineError::Catalog(CatalogError::NoSuchVersion { .. }) => INVALID_PARAMETER_VALUE,
-        EngineError::Catalog(CatalogError::NoSuchTable { .. }) => UNDEFINED_TABLE,
-        EngineError::Catalog(CatalogError::UserExists { .. }) => DUPLICATE_OBJECT,
-        EngineError::Catalog(CatalogError::NoSuchUser { .. }) => UNDEFINED_OBJECT,
-        EngineError::Catalog(CatalogError::InvalidUser { .. }) => INVALID_PARAMETER_VALUE,
-        EngineError::Catalog(CatalogError::PrincipalsContended { .. }) => SERIALIZATION_FAILURE,
-        EngineError::DuplicateObject {
-            kind: "relation", ..
-        } => DUPLICATE_TABLE,
-        EngineError::DuplicateObject { kind: "schema", .. } => DUPLICATE_SCHEMA,
-        EngineError::DuplicateObject { .. } => DUPLICATE_OBJECT,
-        EngineError::UndefinedObject { kind: "table", .. } => UNDEFINED_TABLE,
-        EngineError::UndefinedObject { kind: "schema", .. } => INVALID_SCHEMA_NAME,
-        EngineError::UndefinedObject { .. } => UNDEFINED_OBJECT,
-        EngineError::Canceled(_) => QUERY_CANCELED,
-        EngineError::InFailedTransaction => IN_FAILED_SQL_TRANSACTION,
-        EngineError::InTransactionBlock { .. } | EngineError::SnapshotPinned { .. } => {
-            ACTIVE_SQL_TRANSACTION
-        }
-        EngineError::Unsupported { .. } | EngineError::CachedPlanChanged => FEATURE_NOT_SUPPORTED,
-        EngineError::Syntax(_) | EngineError::MultipleCommands => SYNTAX_ERROR,
-        EngineError::NoSuchPrepared { .. } => INVALID_SQL_STATEMENT_NAME,
-        EngineError::DuplicatePrepared { .. } => DUPLICATE_PREPARED_STATEMENT,
-        EngineError::ParameterCount { .. } => PROTOCOL_VIOLATION,
-        EngineError::InvalidParameter { .. } => INVALID_TEXT_REPRESENTATION,
-        EngineError::PermissionDenied(_) => INSUFFICIENT_PRIVILEGE,
-        EngineError::ReadOnly { .. } => INSUFFICIENT_PRIVILEGE,
-        EngineError::NotNullViolation { .. } => NOT_NULL_VIOLATION,
-        EngineError::UndefinedColumn { .. } => UNDEFINED_COLUMN,
-        EngineError::DuplicateColumn { .. } => DUPLICATE_COLUMN,
-        EngineError::BadCopyData { .. } => BAD_COPY_FILE_FORMAT,
-        EngineError::CopyFailed { .. } => QUERY_CANCELED,
-        EngineError::NoTransaction { .. } => NO_ACTIVE_SQL_TRANSACTION,
-        EngineError::NoSuchSavepoint { .. } => INVALID_SAVEPOINT_SPECIFICATION,
-        EngineError::NoSuchCursor { .. } => INVALID_CURSOR_NAME,
-        EngineError::DuplicateCursor { .. } => DUPLICATE_CURSOR,
-        EngineError::Authentication(lyceum_catalog::ScramError::WrongPassword) => INVALID_PASSWORD,
-        EngineError::Authentication(_) => PROTOCOL_VIOLATION,
-        _ => INTERNAL_ERROR,
-    }
+    kind_sqlstate(err.kind())
 }
 
-/// The SQLSTATE of a DataFusion error, looking through its wrappers to the cause.
+/// The SQLSTATE of a DataFusion error raised while rows stream.
 pub fn datafusion_sqlstate(err: &DataFusionError) -> &'static str {
-    match err {
-        DataFusionError::SQL(e, _) => match e.as_ref() {
-            ParserError::RecursionLimitExceeded => FEATURE_NOT_SUPPORTED,
-            _ => SYNTAX_ERROR,
-        },
-        DataFusionError::Plan(msg) => plan_sqlstate(msg),
-        DataFusionError::SchemaError(e, _) => {
-            use datafusion::common::SchemaError;
-            match e.as_ref() {
-                SchemaError::FieldNotFound { .. } => UNDEFINED_COLUMN,
-                SchemaError::AmbiguousReference { .. } => AMBIGUOUS_COLUMN,
-                SchemaError::DuplicateQualifiedField { .. }
-                | SchemaError::DuplicateUnqualifiedField { .. } => DUPLICATE_COLUMN,
-            }
-        }
-        DataFusionError::NotImplemented(_) => FEATURE_NOT_SUPPORTED,
-        DataFusionError::Configuration(msg) => {
-            let lower = msg.to_ascii_lowercase();
-            if lower.contains("could not find config namespace") || lower.contains("not found on") {
-                UNDEFINED_OBJECT
-            } else {
-                INVALID_PARAMETER_VALUE
-            }
-        }
-        // `SET x = 'abc'` for a numeric setting.
-        DataFusionError::Context(context, _) if context.starts_with("Error parsing ") => {
-            INVALID_PARAMETER_VALUE
-        }
-        DataFusionError::Execution(msg) if is_division_by_zero(msg) => DIVISION_BY_ZERO,
-        DataFusionError::ArrowError(e, _) => arrow_sqlstate(e),
-        DataFusionError::ResourcesExhausted(_) => OUT_OF_MEMORY,
-        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
-            datafusion_sqlstate(inner)
-        }
-        DataFusionError::Shared(inner) => datafusion_sqlstate(inner),
-        DataFusionError::Collection(errors) => errors
-            .first()
-            .map(datafusion_sqlstate)
-            .unwrap_or(INTERNAL_ERROR),
-        DataFusionError::External(e) => external_sqlstate(e.as_ref()),
-        _ => INTERNAL_ERROR,
-    }
+    kind_sqlstate(ErrorKind::of_datafusion(err))
 }
 
-fn arrow_sqlstate(err: &ArrowError) -> &'static str {
-    match err {
-        ArrowError::DivideByZero => DIVISION_BY_ZERO,
-        ArrowError::ArithmeticOverflow(_) => NUMERIC_VALUE_OUT_OF_RANGE,
-        // arrow's numeric casts report an out-of-range value this way.
-        ArrowError::CastError(msg) if msg.starts_with("Can't cast value") => {
-            NUMERIC_VALUE_OUT_OF_RANGE
-        }
-        ArrowError::CastError(_) | ArrowError::ParseError(_) => INVALID_TEXT_REPRESENTATION,
-        ArrowError::ComputeError(msg) if is_division_by_zero(msg) => DIVISION_BY_ZERO,
-        ArrowError::ExternalError(e) => external_sqlstate(e.as_ref()),
-        _ => INTERNAL_ERROR,
+/// The Postgres wire's code for each kind of failure.
+fn kind_sqlstate(kind: ErrorKind) -> &'static str {
+    use ErrorKind as K;
+    match kind {
+        K::Syntax => SYNTAX_ERROR,
+        K::UndefinedTable => UNDEFINED_TABLE,
+        K::UndefinedColumn => UNDEFINED_COLUMN,
+        K::UndefinedFunction => UNDEFINED_FUNCTION,
+        K::UndefinedObject => UNDEFINED_OBJECT,
+        K::UndefinedSchema => INVALID_SCHEMA_NAME,
+        K::AmbiguousColumn => AMBIGUOUS_COLUMN,
+        K::DuplicateColumn => DUPLICATE_COLUMN,
+        K::DuplicateTable => DUPLICATE_TABLE,
+        K::DuplicateSchema => DUPLICATE_SCHEMA,
+        K::DuplicateObject => DUPLICATE_OBJECT,
+        K::DivisionByZero => DIVISION_BY_ZERO,
+        K::NumericOutOfRange => NUMERIC_VALUE_OUT_OF_RANGE,
+        K::InvalidTextRepresentation => INVALID_TEXT_REPRESENTATION,
+        K::InvalidParameterValue => INVALID_PARAMETER_VALUE,
+        K::FeatureNotSupported => FEATURE_NOT_SUPPORTED,
+        K::NotInPrerequisiteState => OBJECT_NOT_IN_PREREQUISITE_STATE,
+        K::OutOfMemory => OUT_OF_MEMORY,
+        K::QueryCanceled => QUERY_CANCELED,
+        K::InFailedTransaction => IN_FAILED_SQL_TRANSACTION,
+        K::ActiveTransaction => ACTIVE_SQL_TRANSACTION,
+        K::NoActiveTransaction => NO_ACTIVE_SQL_TRANSACTION,
+        K::UndefinedPreparedStatement => INVALID_SQL_STATEMENT_NAME,
+        K::DuplicatePreparedStatement => DUPLICATE_PREPARED_STATEMENT,
+        K::ProtocolViolation => PROTOCOL_VIOLATION,
+        K::InsufficientPrivilege => INSUFFICIENT_PRIVILEGE,
+        K::NotNullViolation => NOT_NULL_VIOLATION,
+        K::BadCopyData => BAD_COPY_FILE_FORMAT,
+        K::InvalidPassword => INVALID_PASSWORD,
+        K::InvalidAuthorization => INVALID_AUTHORIZATION,
+        K::AdminShutdown => ADMIN_SHUTDOWN,
+        K::SerializationFailure => SERIALIZATION_FAILURE,
+        K::InvalidCursorName => INVALID_CURSOR_NAME,
+        K::DuplicateCursor => DUPLICATE_CURSOR,
+        K::InvalidSavepoint => INVALID_SAVEPOINT_SPECIFICATION,
+        K::Internal => INTERNAL_ERROR,
     }
-}
-
-/// An error that crossed a `Box<dyn Error>` boundary (a table provider, a UDF).
-fn external_sqlstate(err: &(dyn StdError + Send + Sync + 'static)) -> &'static str {
-    if let Some(e) = err.downcast_ref::<DataFusionError>() {
-        datafusion_sqlstate(e)
-    } else if let Some(e) = err.downcast_ref::<ArrowError>() {
-        arrow_sqlstate(e)
-    } else if let Some(e) = err.downcast_ref::<EngineError>() {
-        sqlstate(e)
-    } else {
-        INTERNAL_ERROR
-    }
-}
-
-/// DataFusion reports most semantic errors as `Plan(String)`; the text is all there is.
-fn plan_sqlstate(msg: &str) -> &'static str {
-    let lower = msg.to_ascii_lowercase();
-    if (lower.starts_with("table '") || lower.starts_with("table function '"))
-        && lower.contains("' not found")
-        || lower.starts_with("no table named")
-    {
-        UNDEFINED_TABLE
-    } else if lower.starts_with("failed to resolve schema") {
-        INVALID_SCHEMA_NAME
-    } else if lower.starts_with("invalid function") || lower.starts_with("unknown function") {
-        UNDEFINED_FUNCTION
-    } else if lower.starts_with("column '") && lower.contains("' not found") {
-        UNDEFINED_COLUMN
-    } else if lower.contains("is not a variable which can be viewed") {
-        UNDEFINED_OBJECT
-    } else if lower.starts_with("ddl not supported")
-        || lower.starts_with("dml not supported")
-        || lower.starts_with("statement not supported")
-        || lower.contains("not supported")
-        || lower.contains("unsupported")
-    {
-        FEATURE_NOT_SUPPORTED
-    } else if is_division_by_zero(&lower) {
-        DIVISION_BY_ZERO
-    } else {
-        INTERNAL_ERROR
-    }
-}
-
-fn is_division_by_zero(msg: &str) -> bool {
-    let lower = msg.to_ascii_lowercase();
-    lower.contains("divide by zero") || lower.contains("division by zero")
 }
 
 /// The client-facing text of a DataFusion error: its message without DataFusion's
 /// wrapper prefixes that only repeat what the SQLSTATE says.
 fn datafusion_message(err: &DataFusionError) -> String {
+    // The memory pool's own message names the limit; DataFusion's wrappers around it
+    // suggest settings that are not the user's to change.
+    if let DataFusionError::ResourcesExhausted(message) = err.find_root() {
+        return message.clone();
+    }
     match err {
         DataFusionError::SQL(e, _) => return e.to_string(),
         DataFusionError::Diagnostic(_, inner) => return datafusion_message(inner),
@@ -319,6 +212,7 @@ fn datafusion_message(err: &DataFusionError) -> String {
         .or_else(|| text.strip_prefix("Execution error: "))
         .or_else(|| text.strip_prefix("Arrow error: "))
         .or_else(|| text.strip_prefix("External error: "))
+        .or_else(|| text.strip_prefix("Resources exhausted: "))
         .unwrap_or(&text);
     text.trim_end().to_string()
 }

@@ -156,9 +156,11 @@ pub fn role_tables(
 ) -> Vec<(&'static str, Arc<dyn datafusion::datasource::TableProvider>)> {
     let make = |cols: &'static [Col], build: fn(&Principals) -> Rows, superuser_only: bool| {
         let store = store.clone();
-        let superuser = info.identity.superuser;
+        let info = info.clone();
         Arc::new(LazyTable::new(super::table::schema(cols), move || {
             let store = store.clone();
+            // Rights as they are when the table is read, not when the catalog was built.
+            let superuser = info.superuser();
             async move {
                 if superuser_only && !superuser {
                     return Err(DataFusionError::External(Box::new(
@@ -326,18 +328,29 @@ pub const PG_STAT_ACTIVITY: &[Col] = &[
     ("backend_type", Kind::Text, true),
 ];
 
-/// `pg_stat_activity`: one row per open session of this server.
+/// `pg_stat_activity`: one row per open session of this server. As in PostgreSQL, what
+/// a session does (its query, state, client, times) is shown only to its own user and to
+/// administrators; others see who and which pid, and `<insufficient privilege>`.
 pub fn pg_stat_activity(
     registry: &Arc<crate::session::Registry>,
+    viewer: &Arc<SessionInfo>,
 ) -> Arc<dyn datafusion::datasource::TableProvider> {
     let registry = registry.clone();
+    let viewer = viewer.clone();
     Arc::new(LazyTable::new(
         super::table::schema(PG_STAT_ACTIVITY),
         move || {
             let sessions = registry.sessions();
+            let admin = viewer.superuser();
+            let me = viewer.user().to_string();
             async move {
                 let mut rows = Rows::new(PG_STAT_ACTIVITY);
                 for s in sessions {
+                    let identity = s.identity();
+                    if !admin && identity.name != me {
+                        rows.push(hidden_activity(&s, &identity));
+                        continue;
+                    }
                     let activity = s.activity();
                     let application = s.settings().get("application_name").unwrap_or_default();
                     let client = s.client();
@@ -352,8 +365,8 @@ pub fn pg_stat_activity(
                         V::text(CATALOG),
                         V::i32(s.pid),
                         V::I32(None),
-                        V::oid(oids::pg(s.identity.oid)),
-                        V::text(&s.identity.name),
+                        V::oid(oids::pg(identity.oid)),
+                        V::text(&identity.name),
                         V::text(application),
                         V::Text(addr),
                         V::Text(None),
@@ -377,6 +390,39 @@ pub fn pg_stat_activity(
             .boxed()
         },
     ))
+}
+
+/// Another user's session as a non-administrator sees it in `pg_stat_activity`.
+fn hidden_activity(s: &SessionInfo, identity: &crate::auth::Identity) -> Vec<V> {
+    let application = s.settings().get("application_name").unwrap_or_default();
+    let mut row = vec![
+        V::oid(oids::DATABASE_OID),
+        V::text(CATALOG),
+        V::i32(s.pid),
+        V::I32(None),
+        V::oid(oids::pg(identity.oid)),
+        V::text(&identity.name),
+        V::text(application),
+    ];
+    // client_addr .. backend_xmin, query_id: not the viewer's to see.
+    row.extend([
+        V::Text(None),
+        V::Text(None),
+        V::I32(None),
+        V::Timestamp(None),
+        V::Timestamp(None),
+        V::Timestamp(None),
+        V::Timestamp(None),
+        V::Text(None),
+        V::Text(None),
+        V::Text(None),
+        V::Text(None),
+        V::Text(None),
+        V::I64(None),
+        V::text("<insufficient privilege>"),
+        V::text("client backend"),
+    ]);
+    row
 }
 
 pub const PG_STAT_GSSAPI: &[Col] = &[

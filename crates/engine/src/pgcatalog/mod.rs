@@ -70,7 +70,7 @@ pub struct StaticTables {
 }
 
 /// Tables Lyceum computes itself; every other name comes from the built-ins.
-const OWN_TABLES: &[&str] = &[
+pub(crate) const OWN_TABLES: &[&str] = &[
     "pg_namespace",
     "pg_class",
     "pg_attribute",
@@ -712,7 +712,10 @@ pub async fn session_catalog(
         tables.insert(name, table);
     }
     tables.insert("pg_settings", dynamic::pg_settings(info));
-    tables.insert("pg_stat_activity", dynamic::pg_stat_activity(registry));
+    tables.insert(
+        "pg_stat_activity",
+        dynamic::pg_stat_activity(registry, info),
+    );
     tables.insert("pg_stat_gssapi", dynamic::pg_stat_gssapi(registry));
     let pg_catalog = Arc::new(PgCatalogSchema {
         tables,
@@ -720,6 +723,7 @@ pub async fn session_catalog(
     });
     Ok(Arc::new(SessionCatalog {
         inner: snapshot.catalog(),
+        viewer: info.clone(),
         pg_catalog,
         information_schema: Arc::new(InformationSchema(version.information_schema.clone())),
     }))
@@ -784,6 +788,7 @@ fn encoding_to_char() -> datafusion::logical_expr::ScalarUDF {
 #[derive(Debug)]
 struct SessionCatalog {
     inner: Arc<dyn CatalogProvider>,
+    viewer: Arc<SessionInfo>,
     pg_catalog: Arc<PgCatalogSchema>,
     information_schema: Arc<InformationSchema>,
 }
@@ -821,7 +826,10 @@ impl CatalogProvider for SessionCatalog {
         match name {
             "pg_catalog" => Some(self.pg_catalog.clone()),
             "information_schema" => Some(self.information_schema.clone()),
-            _ => self.inner.schema(name),
+            _ => self
+                .inner
+                .schema(name)
+                .map(|schema| crate::privileges::guard_schema(name, schema, &self.viewer)),
         }
     }
 }

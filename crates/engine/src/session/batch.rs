@@ -9,7 +9,7 @@
 use tracing::{Instrument, info_span};
 
 use super::statement::{Action, Parsed};
-use super::{QueryOutput, Session, TransactionStatus, sandbox, statement};
+use super::{QueryOutput, Session, TransactionStatus, redact, sandbox, statement};
 use crate::error::{EngineError, Result};
 
 /// The statements of one query string still to run.
@@ -49,7 +49,7 @@ impl Session {
             Ok(p) => p,
             Err(e) => {
                 self.tx.fail();
-                return Err(e);
+                return Err(redact::redact_error(e, sql));
             }
         };
         self.batch_version = None;
@@ -82,8 +82,16 @@ impl Session {
         let statement = batch.statements.next()?;
         self.note_stream_failure();
         self.info.set_activity("active", Some(&statement.sql));
-        let span = info_span!("statement", sql = %statement.sql, pid = self.info.pid);
-        let result = self.run(&statement.action).instrument(span).await;
+        let span = info_span!(
+            "statement",
+            sql = %redact::redact_passwords(&statement.sql),
+            pid = self.info.pid
+        );
+        let result = self
+            .run(&statement.action)
+            .instrument(span)
+            .await
+            .map_err(|e| redact::redact_error(e, &statement.sql));
         if result.is_err() {
             batch.failed = true;
         }

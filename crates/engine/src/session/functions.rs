@@ -4,6 +4,7 @@
 //! Each session registers its own instances, bound to its [`SessionInfo`], so no function
 //! ever sees another session's state.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arrow::array::{AsArray, BooleanArray, Int32Array, ListArray, StringArray};
@@ -23,7 +24,10 @@ use crate::sqlfn::{bool_arg, constant_text, shape, text_arg, udf};
 
 /// What a session's functions and `pg_catalog` views read about their session.
 pub struct SessionInfo {
-    pub identity: Identity,
+    /// Who logged in; `superuser` here is as at login, [`SessionInfo::superuser`] is now.
+    identity: Identity,
+    /// Whether the user is an administrator now (a change applies at the next statement).
+    superuser: AtomicBool,
     /// The backend process id clients see (`pg_backend_pid()`).
     pub pid: i32,
     /// When the session started (microseconds since the epoch, UTC).
@@ -31,6 +35,10 @@ pub struct SessionInfo {
     settings: Mutex<Settings>,
     activity: Mutex<Activity>,
     client: Mutex<Option<String>>,
+    /// Set by `pg_terminate_backend`: the session runs no more statements.
+    terminated: AtomicBool,
+    /// Woken when the session is terminated (the endpoint closes the connection).
+    terminator: Arc<tokio::sync::Notify>,
 }
 
 /// What a session is doing, for `pg_stat_activity`.
@@ -44,6 +52,16 @@ pub struct Activity {
     pub query_start: Option<i64>,
 }
 
+impl std::fmt::Debug for SessionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionInfo")
+            .field("pid", &self.pid)
+            .field("user", &self.identity.name)
+            .field("superuser", &self.superuser())
+            .finish_non_exhaustive()
+    }
+}
+
 pub(crate) fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
@@ -51,6 +69,7 @@ pub(crate) fn now_micros() -> i64 {
 impl SessionInfo {
     pub(crate) fn new(identity: Identity, pid: i32) -> Self {
         SessionInfo {
+            superuser: AtomicBool::new(identity.superuser),
             identity,
             pid,
             started_at: now_micros(),
@@ -60,7 +79,49 @@ impl SessionInfo {
                 ..Activity::default()
             }),
             client: Mutex::new(None),
+            terminated: AtomicBool::new(false),
+            terminator: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Ends the session: its statement is canceled by the caller, later ones fail, and
+    /// whoever waits in [`SessionInfo::terminated`] closes the connection.
+    pub(crate) fn terminate(&self) {
+        self.terminated.store(true, Ordering::SeqCst);
+        self.terminator.notify_one();
+    }
+
+    pub fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::SeqCst)
+    }
+
+    /// Completes when the session is terminated.
+    pub fn terminated(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let notify = self.terminator.clone();
+        async move { notify.notified().await }
+    }
+
+    /// The user's name.
+    pub fn user(&self) -> &str {
+        &self.identity.name
+    }
+
+    /// Whether the user is an administrator now.
+    pub fn superuser(&self) -> bool {
+        self.superuser.load(Ordering::SeqCst)
+    }
+
+    /// Who the session acts as now.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            superuser: self.superuser(),
+            ..self.identity.clone()
+        }
+    }
+
+    /// The user's administrator rights as the principals say now.
+    pub(crate) fn set_superuser(&self, superuser: bool) {
+        self.superuser.store(superuser, Ordering::SeqCst);
     }
 
     /// Where the client connects from (`127.0.0.1:52011`), when it came over a network.
@@ -82,7 +143,7 @@ impl SessionInfo {
         if let Ok(mut a) = self.activity.lock() {
             a.state = state;
             if let Some(q) = query {
-                a.query = q.to_string();
+                a.query = super::redact::redact_passwords(q).into_owned();
                 a.query_start = Some(now_micros());
             }
         }
@@ -297,32 +358,39 @@ pub(crate) fn register(ctx: &SessionContext, info: &Arc<SessionInfo>, registry: 
         },
     ));
 
-    let registry = registry.clone();
-    let identity = info.identity.clone();
-    ctx.register_udf(udf(
-        "pg_cancel_backend",
-        &[],
-        Signature::any(1, Volatility::Volatile),
-        DataType::Boolean,
-        move |args| {
-            let array = match args.args.first() {
-                Some(v) => v.to_array(args.number_rows)?,
-                None => return exec_err!("pg_cancel_backend(pid) needs a pid"),
-            };
-            let array = arrow::compute::cast(&array, &DataType::Int32)?;
-            let pids: &Int32Array = array.as_primitive();
-            let out: BooleanArray = pids
-                .iter()
-                .map(|pid| {
-                    pid.map(|pid| registry.cancel_as(pid, &identity))
-                        .transpose()
-                })
-                .collect::<crate::error::Result<_>>()
-                .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
-            shape(args, Arc::new(out))
-        },
-    ));
+    for (name, act) in [
+        ("pg_cancel_backend", Registry::cancel_as as BackendAction),
+        ("pg_terminate_backend", Registry::terminate_as),
+    ] {
+        let registry = registry.clone();
+        let info = info.clone();
+        ctx.register_udf(udf(
+            name,
+            &[],
+            Signature::any(1, Volatility::Volatile),
+            DataType::Boolean,
+            move |args| {
+                let array = match args.args.first() {
+                    Some(v) => v.to_array(args.number_rows)?,
+                    None => return exec_err!("{name}(pid) needs a pid"),
+                };
+                let array = arrow::compute::cast(&array, &DataType::Int32)?;
+                let pids: &Int32Array = array.as_primitive();
+                // Rights as they are now, not at login.
+                let by = info.identity();
+                let out: BooleanArray = pids
+                    .iter()
+                    .map(|pid| pid.map(|pid| act(&registry, pid, &by)).transpose())
+                    .collect::<crate::error::Result<_>>()
+                    .map_err(engine_error)?;
+                shape(args, Arc::new(out))
+            },
+        ));
+    }
 }
+
+/// `pg_cancel_backend` or `pg_terminate_backend` on one pid, as user `by`.
+type BackendAction = fn(&Registry, i32, &Identity) -> crate::error::Result<bool>;
 
 /// A `ListArray` of strings, one list per row.
 fn string_lists(rows: Vec<Option<Vec<Option<String>>>>) -> ListArray {

@@ -19,6 +19,7 @@ mod cursor;
 mod functions;
 mod options;
 mod prepared;
+mod redact;
 pub mod sandbox;
 mod settings;
 mod snapshot;
@@ -47,6 +48,7 @@ pub use control::Canceller;
 pub use functions::{SessionInfo, version_string};
 pub use options::LyceumOptions;
 pub use prepared::Prepared;
+pub use redact::redact_passwords;
 pub use settings::{Reported, SERVER_VERSION, SERVER_VERSION_NUM, Settings};
 pub use snapshot::Snapshot;
 pub use statement::{Action, Parsed, SetValue, UserSpec};
@@ -54,6 +56,7 @@ pub use transaction::{TransactionStatus, TransactionWarning};
 
 use crate::auth::{Auth, Identity};
 use crate::error::{EngineError, Result};
+use crate::memory::MemoryLimits;
 use crate::pgcatalog;
 use crate::warehouse::Warehouse;
 use control::Limits;
@@ -102,17 +105,44 @@ impl Registry {
     /// own sessions, or any session for an administrator; `false` if there is no such
     /// session.
     pub fn cancel_as(&self, pid: i32, by: &Identity) -> Result<bool> {
-        let Some((canceller, info)) = self.session(pid) else {
+        let Some((canceller, _)) = self.session_of(pid, by, "cancel the query of")? else {
             return Ok(false);
         };
-        let owner = info.map(|i| i.identity.name.clone());
-        if !by.superuser && owner.as_deref() != Some(by.name.as_str()) {
-            return Err(EngineError::PermissionDenied(format!(
-                "cannot cancel the query of backend {pid}: only its own user or an administrator may"
-            )));
+        canceller.cancel();
+        Ok(true)
+    }
+
+    /// Ends session `pid` for user `by` (`pg_terminate_backend`): its statement is
+    /// canceled and its connection closed. One's own sessions, or any for an
+    /// administrator; `false` if there is no such session.
+    pub fn terminate_as(&self, pid: i32, by: &Identity) -> Result<bool> {
+        let Some((canceller, info)) = self.session_of(pid, by, "terminate")? else {
+            return Ok(false);
+        };
+        if let Some(info) = info {
+            info.terminate();
         }
         canceller.cancel();
         Ok(true)
+    }
+
+    /// Session `pid`, if `by` may act on it: its own user or an administrator.
+    fn session_of(
+        &self,
+        pid: i32,
+        by: &Identity,
+        action: &str,
+    ) -> Result<Option<(Canceller, Option<Arc<SessionInfo>>)>> {
+        let Some((canceller, info)) = self.session(pid) else {
+            return Ok(None);
+        };
+        let owner = info.as_ref().map(|i| i.user().to_string());
+        if !by.superuser && owner.as_deref() != Some(by.name.as_str()) {
+            return Err(EngineError::PermissionDenied(format!(
+                "cannot {action} backend {pid}: only its own user or an administrator may"
+            )));
+        }
+        Ok(Some((canceller, info)))
     }
 
     /// Cancels the statement session `pid` runs now; `false` if there is no such session.
@@ -139,7 +169,9 @@ impl Registry {
 /// Shared by all sessions of a process.
 pub struct Engine {
     warehouse: Warehouse,
+    /// The server's runtime: its memory pool, spill directory and caches.
     runtime: Arc<RuntimeEnv>,
+    memory: MemoryLimits,
     snapshots: Mutex<Vec<Arc<Snapshot>>>,
     auth: Auth,
     registry: Arc<Registry>,
@@ -150,11 +182,18 @@ pub struct Engine {
 const SNAPSHOT_CACHE: usize = 4;
 
 impl Engine {
+    /// An engine with the machine's default memory limits.
     pub fn new(warehouse: Warehouse) -> Result<Arc<Engine>> {
+        Engine::with_memory(warehouse, MemoryLimits::machine_default())
+    }
+
+    /// An engine whose queries together use at most `memory`.
+    pub fn with_memory(warehouse: Warehouse, memory: MemoryLimits) -> Result<Arc<Engine>> {
         Ok(Arc::new(Engine {
             auth: Auth::new(warehouse.principals().clone()),
             warehouse,
-            runtime: Arc::new(RuntimeEnv::default()),
+            runtime: memory.server_runtime()?,
+            memory,
             snapshots: Mutex::new(Vec::new()),
             registry: Arc::new(Registry::default()),
             pg_static: Arc::new(pgcatalog::StaticTables::load()?),
@@ -173,6 +212,10 @@ impl Engine {
         &self.registry
     }
 
+    pub fn memory(&self) -> &MemoryLimits {
+        &self.memory
+    }
+
     /// A new session for `identity`.
     pub fn session(self: &Arc<Self>, identity: Identity) -> Result<Session> {
         let canceller = Canceller::default();
@@ -181,11 +224,8 @@ impl Engine {
         self.registry.register(canceller.clone(), &info);
         {
             let mut settings = info.settings();
-            settings.force(
-                "is_superuser",
-                if info.identity.superuser { "on" } else { "off" },
-            );
-            settings.force("session_authorization", &info.identity.name);
+            settings.force("is_superuser", if info.superuser() { "on" } else { "off" });
+            settings.force("session_authorization", info.user());
         }
         let catalog_state = Arc::new(pgcatalog::CatalogState::default());
         let ctx = new_context(self, &info, &catalog_state)?;
@@ -206,6 +246,7 @@ impl Engine {
             pending: None,
             copy: None,
             implicit_transaction: false,
+            rights_generation: self.auth.generation(),
         })
     }
 
@@ -259,7 +300,13 @@ fn new_context(
     for (name, value) in ENGINE_DEFAULTS {
         config.options_mut().set(name, value)?;
     }
-    let mut ctx = SessionContext::new_with_config_rt(config, engine.runtime.clone());
+    // What a sort keeps back for merging its spills comes out of the query's share: at
+    // DataFusion's 10 MiB per partition, a small share would refuse every sort.
+    config.options_mut().execution.sort_spill_reservation_bytes = engine
+        .memory
+        .sort_spill_reservation(config.options().execution.sort_spill_reservation_bytes);
+    let runtime = engine.memory.session_runtime(&engine.runtime)?;
+    let mut ctx = SessionContext::new_with_config_rt(config, runtime);
     datafusion_functions_json::register_all(&mut ctx)?;
     pgcatalog::register_functions(&ctx, &engine.pg_static, catalog_state, info);
     functions::register(&ctx, info, &engine.registry);
@@ -342,6 +389,8 @@ pub struct Session {
     copy: Option<sandbox::run::CopyIn>,
     /// The statements of a multi-statement query string run as one transaction.
     implicit_transaction: bool,
+    /// [`Auth::generation`] when this session last read its user's rights.
+    rights_generation: u64,
 }
 
 impl Drop for Session {
@@ -359,8 +408,9 @@ impl Session {
         &self.info
     }
 
-    pub fn identity(&self) -> &Identity {
-        &self.info.identity
+    /// Who the session acts as now.
+    pub fn identity(&self) -> Identity {
+        self.info.identity()
     }
 
     /// Cancels this session's running statement from anywhere (another task, a signal).
@@ -485,7 +535,7 @@ impl Session {
         if result.is_err() {
             self.tx.fail();
         }
-        result
+        result.map_err(|e| redact::redact_error(e, sql))
     }
 
     async fn prepare_action(
@@ -567,10 +617,16 @@ impl Session {
     ) -> Result<QueryOutput> {
         self.note_stream_failure();
         self.batch_version = None;
-        let span = info_span!("statement", sql = %prepared.sql, pid = self.info.pid);
+        let span = info_span!(
+            "statement",
+            sql = %redact::redact_passwords(&prepared.sql),
+            pid = self.info.pid
+        );
         self.info.set_activity("active", Some(&prepared.sql));
         let result = async {
-            let limits = self.begin_statement(prepared.action.ends_transaction())?;
+            let limits = self
+                .begin_statement(prepared.action.ends_transaction())
+                .await?;
             let result = self.run_prepared(prepared, params, &limits).await;
             self.end_statement(&result, &limits);
             result
@@ -629,18 +685,47 @@ impl Session {
 
     /// Runs one statement under the session's transaction rules and limits.
     async fn run(&mut self, action: &Action) -> Result<QueryOutput> {
-        let limits = self.begin_statement(action.ends_transaction())?;
+        let limits = self.begin_statement(action.ends_transaction()).await?;
         let result = self.run_action(action, &limits).await;
         self.end_statement(&result, &limits);
         result
     }
 
-    fn begin_statement(&mut self, ends_transaction: bool) -> Result<Limits> {
+    async fn begin_statement(&mut self, ends_transaction: bool) -> Result<Limits> {
+        if self.info.is_terminated() {
+            return Err(EngineError::Terminated);
+        }
+        self.refresh_rights().await?;
         if self.tx.is_failed() && !ends_transaction {
             return Err(EngineError::InFailedTransaction);
         }
         let timeout = self.info.settings().statement_timeout();
         Ok(Limits::new(self.canceller.start(), timeout))
+    }
+
+    /// Re-reads the user's rights when users changed since this session last looked: a
+    /// user who is dropped or demoted loses their rights at their next statement.
+    async fn refresh_rights(&mut self) -> Result<()> {
+        let generation = self.engine.auth.generation();
+        if generation == self.rights_generation || self.info.identity().is_local() {
+            return Ok(());
+        }
+        match self.engine.auth.superuser(self.info.user()).await? {
+            Some(superuser) => {
+                self.info.set_superuser(superuser);
+                self.info
+                    .settings()
+                    .force("is_superuser", if superuser { "on" } else { "off" });
+                self.rights_generation = generation;
+                Ok(())
+            }
+            None => {
+                self.info.set_superuser(false);
+                Err(EngineError::RoleDropped {
+                    name: self.info.user().to_string(),
+                })
+            }
+        }
     }
 
     fn end_statement<T>(&mut self, result: &Result<T>, limits: &Limits) {
@@ -695,6 +780,7 @@ impl Session {
                     self.set_as_of(None);
                     self.pinned = None;
                 } else if statement::is_engine_option(name) {
+                    self.may_set(name)?;
                     let reset = DFStatement::Reset(ResetStatement::Variable(object_name(name)));
                     let plan = self.ctx.state().statement_to_plan(reset).await?;
                     self.ctx.execute_logical_plan(plan).await?.collect().await?;
@@ -994,7 +1080,8 @@ impl Session {
     async fn run_plan(&mut self, plan: LogicalPlan, limits: &Limits) -> Result<QueryOutput> {
         use datafusion::logical_expr::Statement as PlanStatement;
         match &plan {
-            LogicalPlan::Statement(PlanStatement::SetVariable(_)) => {
+            LogicalPlan::Statement(PlanStatement::SetVariable(set)) => {
+                self.may_set(&set.variable)?;
                 let previous_as_of = self.as_of();
                 self.ctx.execute_logical_plan(plan).await?.collect().await?;
                 // A time-travel setting must be valid now, not at the next query; a bad
@@ -1094,7 +1181,18 @@ impl Session {
         options.execution.time_zone = Some(zone);
     }
 
+    /// An error unless this session's user may change engine option `name`.
+    fn may_set(&self, name: &str) -> Result<()> {
+        if self.info.superuser() || statement::user_may_set(name) {
+            return Ok(());
+        }
+        Err(EngineError::PermissionDenied(format!(
+            "cannot set parameter \"{name}\": it affects every session (administrators only)"
+        )))
+    }
+
     fn set_engine_option(&mut self, name: &str, value: &str) -> Result<()> {
+        self.may_set(name)?;
         let state_ref = self.ctx.state_ref();
         let mut state = state_ref.write();
         state
@@ -1167,7 +1265,7 @@ impl Session {
             })?;
         let superuser = spec.superuser.unwrap_or(false);
         let mut existed = false;
-        let by = self.info.identity.clone();
+        let by = self.info.identity();
         self.engine
             .auth
             .change_users(&by, "create users", |p| {
@@ -1185,7 +1283,7 @@ impl Session {
     }
 
     async fn alter_user(&mut self, spec: &UserSpec) -> Result<QueryOutput> {
-        let by = self.info.identity.clone();
+        let by = self.info.identity();
         // Users may change their own password, as in PostgreSQL.
         let own_password = by.name == spec.name && spec.superuser.is_none();
         let acting = Identity {
@@ -1202,12 +1300,12 @@ impl Session {
     }
 
     async fn drop_users(&mut self, names: &[String], if_exists: bool) -> Result<QueryOutput> {
-        if names.iter().any(|n| *n == self.info.identity.name) {
+        if names.iter().any(|n| n == self.info.user()) {
             return Err(EngineError::PermissionDenied(
                 "current user cannot be dropped".into(),
             ));
         }
-        let by = self.info.identity.clone();
+        let by = self.info.identity();
         let mut skipped = Vec::new();
         self.engine
             .auth

@@ -564,11 +564,7 @@ fn check(param: &Param, value: &str) -> Result<String> {
             if ms < 0 {
                 return Err(invalid(param, value, "must not be negative"));
             }
-            Ok(if ms == 0 {
-                "0".into()
-            } else {
-                format!("{ms}ms")
-            })
+            Ok(format_duration_ms(ms))
         }
         Kind::OneOf(allowed) => allowed
             .iter()
@@ -629,6 +625,26 @@ fn check(param: &Param, value: &str) -> Result<String> {
 }
 
 /// PostgreSQL's duration syntax: a number of milliseconds, or a number with a unit.
+/// A duration as PostgreSQL shows a setting in milliseconds: in the largest unit that
+/// divides it (`1500ms`, `5s`, `2min`), `0` for none.
+fn format_duration_ms(ms: i64) -> String {
+    if ms == 0 {
+        return "0".into();
+    }
+    let units = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1_000, "s"),
+    ];
+    for (size, unit) in units {
+        if ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 fn parse_duration_ms(value: &str) -> std::result::Result<i64, String> {
     let value = value.trim().trim_matches('\'');
     let split = value
@@ -715,7 +731,9 @@ mod tests {
         s.set("statement_timeout", "1500").expect("ms");
         assert_eq!(s.statement_timeout(), Some(Duration::from_millis(1500)));
         s.set("statement_timeout", "2s").expect("s");
-        assert_eq!(s.get("statement_timeout").as_deref(), Some("2000ms"));
+        assert_eq!(s.get("statement_timeout").as_deref(), Some("2s"));
+        assert_eq!(format_duration_ms(1500), "1500ms");
+        assert_eq!(format_duration_ms(120_000), "2min");
         s.set("statement_timeout", "1min").expect("min");
         assert_eq!(s.statement_timeout(), Some(Duration::from_secs(60)));
         assert!(s.set("statement_timeout", "1 fortnight").is_err());

@@ -599,6 +599,39 @@ pub fn is_engine_option(name: &str) -> bool {
     lower.starts_with("datafusion.") || lower.starts_with("lyceum.")
 }
 
+/// Engine options any user may set: they change only how this session's own queries are
+/// planned, read and shown. Everything else under `datafusion.` (`datafusion.runtime.*`:
+/// the memory pool, the spill directory and the caches every session shares; the catalog
+/// options Lyceum's schemas rely on; spill and memory tuning) is for administrators.
+const USER_OPTIONS: &[&str] = &[
+    "lyceum.",
+    "datafusion.optimizer.",
+    "datafusion.explain.",
+    "datafusion.sql_parser.",
+    "datafusion.format.",
+    "datafusion.execution.batch_size",
+    "datafusion.execution.target_partitions",
+    "datafusion.execution.collect_statistics",
+    "datafusion.execution.time_zone",
+    "datafusion.execution.enable_recursive_ctes",
+    "datafusion.execution.parquet.pushdown_filters",
+    "datafusion.execution.parquet.reorder_filters",
+    "datafusion.execution.parquet.enable_page_index",
+    "datafusion.execution.parquet.bloom_filter_on_read",
+];
+
+/// Whether a user who is not an administrator may set or reset engine option `name`.
+pub fn user_may_set(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    USER_OPTIONS.iter().any(|allowed| {
+        if allowed.ends_with('.') {
+            lower.starts_with(allowed)
+        } else {
+            lower == *allowed
+        }
+    })
+}
+
 fn set_value(values: &[Expr]) -> Result<SetValue> {
     if let [Expr::Identifier(id)] = values
         && id.quote_style.is_none()

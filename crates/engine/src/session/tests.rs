@@ -112,7 +112,7 @@ async fn settings_are_per_session_and_read_by_functions() -> Result<()> {
         Err(EngineError::InvalidSetting { .. })
     ));
     a.execute("SET statement_timeout = '2s'").await?;
-    assert_eq!(one(&mut a, "SHOW statement_timeout").await?, "2000ms");
+    assert_eq!(one(&mut a, "SHOW statement_timeout").await?, "2s");
     a.execute("SET TIME ZONE 'Europe/Paris'").await?;
     assert_eq!(one(&mut a, "SHOW TimeZone").await?, "Europe/Paris");
     a.execute("SET lyceum.as_of = 1").await?;

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use lyceum_engine::auth::Bootstrap;
+use lyceum_engine::memory::format_size;
 use lyceum_engine::session::{CATALOG, Engine};
 use lyceum_engine::warehouse::Warehouse;
 use tracing::{info, warn};
@@ -48,7 +49,13 @@ pub(crate) async fn serve(
         .local_addr()
         .map_err(|e| CliError::io("cannot read the bound address", e))?;
     let options = pg_options(listen)?;
-    let engine = Engine::new(warehouse)?;
+    let memory = listen.memory_limits()?;
+    info!(
+        server = %format_size(memory.server),
+        query = %format_size(memory.query),
+        "memory limits"
+    );
+    let engine = Engine::with_memory(warehouse, memory)?;
     bootstrap_admin(&engine, listen).await?;
     // Signal handlers are installed when `start` returns: a signal sent right after the
     // announcement below is handled.

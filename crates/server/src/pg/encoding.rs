@@ -111,3 +111,31 @@ pub(crate) fn decode_parameters<S: Clone>(
         datafusion::common::ParamValues::Map(map) => map.into_values().map(|v| v.value).collect(),
     })
 }
+
+/// `batch`'s values as the Postgres wire's text format sends them (`None` for NULL):
+/// what a simple-protocol client reads, for running the same SQL in-process.
+pub fn text_rows(
+    batch: arrow::record_batch::RecordBatch,
+) -> PgWireResult<Vec<Vec<Option<String>>>> {
+    let fields = fields(batch.schema().as_ref(), &Format::UnifiedText)?;
+    let mut rows = Vec::with_capacity(batch.num_rows());
+    for row in encode_recordbatch(fields, batch) {
+        let row = row?;
+        let mut data = &row.data[..];
+        let mut values = Vec::with_capacity(row.field_count.max(0) as usize);
+        for _ in 0..row.field_count {
+            let (len, rest) = data.split_at(4);
+            let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+            if len < 0 {
+                values.push(None);
+                data = rest;
+            } else {
+                let (value, rest) = rest.split_at(len as usize);
+                values.push(Some(String::from_utf8_lossy(value).into_owned()));
+                data = rest;
+            }
+        }
+        rows.push(values);
+    }
+    Ok(rows)
+}

@@ -42,11 +42,26 @@ impl ConnectionHandlers {
             auth: Mutex::new(AuthState::AwaitingStartup),
             slot: std::sync::Mutex::new(None),
             named_statements: std::sync::Mutex::new(std::collections::HashSet::new()),
+            info: std::sync::OnceLock::new(),
+            authenticated: tokio::sync::Notify::new(),
         });
         ConnectionHandlers {
             extended: Arc::new(ExtendedHandler::new(connection.clone())),
             connection,
             cancel: Arc::new(Canceling(state)),
+        }
+    }
+
+    /// Completes when the connection's session is terminated (`pg_terminate_backend`);
+    /// never before the client has authenticated.
+    pub(crate) fn terminated(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let connection = self.connection.clone();
+        async move {
+            connection.authenticated.notified().await;
+            match connection.info.get() {
+                Some(info) => info.terminated().await,
+                None => std::future::pending().await,
+            }
         }
     }
 }
@@ -88,6 +103,10 @@ pub(crate) struct Connection {
     /// Names of the protocol-level prepared statements (duplicates are refused; `DISCARD
     /// ALL` drops them).
     pub(crate) named_statements: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The session's info, once authenticated.
+    pub(crate) info: std::sync::OnceLock<Arc<lyceum_engine::session::SessionInfo>>,
+    /// Woken once `info` is set.
+    pub(crate) authenticated: tokio::sync::Notify,
 }
 
 impl Drop for Connection {

@@ -24,4 +24,5 @@ mod simple;
 mod startup;
 pub mod tls;
 
+pub use encoding::text_rows;
 pub use server::{AuthMethod, PgOptions, Running, start};

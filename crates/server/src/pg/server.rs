@@ -281,12 +281,16 @@ async fn accept_until(
                     }
                 };
                 debug!("connection opened");
-                match pgwire::tokio::process_socket(socket, tls, handlers).await {
-                    Ok(()) => debug!("connection closed"),
-                    Err(e) => info!(
-                        error = %crate::error::chain(&e),
-                        "connection ended with an error"
-                    ),
+                let terminated = handlers.terminated();
+                tokio::select! {
+                    served = pgwire::tokio::process_socket(socket, tls, handlers) => match served {
+                        Ok(()) => debug!("connection closed"),
+                        Err(e) => info!(
+                            error = %crate::error::chain(&e),
+                            "connection ended with an error"
+                        ),
+                    },
+                    () = terminated => info!("connection closed: its session was terminated"),
                 }
             }
             .instrument(span),

@@ -42,7 +42,7 @@ impl SimpleQueryHandler for Connection {
         let (id, guard) = self.begin_query();
         let sql = query.query;
         let status = async {
-            debug!(sql = %sql, "simple query");
+            debug!(sql = %lyceum_engine::session::redact_passwords(&sql), "simple query");
             let mut session = self.session.lock().await;
             let session = session
                 .as_mut()

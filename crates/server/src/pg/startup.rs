@@ -293,6 +293,8 @@ impl Connection {
             )))
             .await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
+        let _ = self.info.set(session.info().clone());
+        self.authenticated.notify_one();
         *self.session.lock().await = Some(session);
         if let Ok(mut s) = self.slot.lock() {
             *s = Some((slot, pid));

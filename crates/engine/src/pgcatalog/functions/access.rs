@@ -75,7 +75,7 @@ pub(super) fn register(ctx: &SessionContext, state: &Arc<CatalogState>, info: &A
         "has_sequence_privilege",
         "has_type_privilege",
     ] {
-        let superuser = info.identity.superuser;
+        let info = info.clone();
         ctx.register_udf(udf(
             name,
             &[],
@@ -84,7 +84,7 @@ pub(super) fn register(ctx: &SessionContext, state: &Arc<CatalogState>, info: &A
             move |args| {
                 let last = args.args.len().saturating_sub(1);
                 map_texts::<BooleanArray, _>(args, last, |p| {
-                    p.map(|p| privileges_hold(&p, superuser))
+                    p.map(|p| privileges_hold(&p, info.superuser()))
                 })
             },
         ));

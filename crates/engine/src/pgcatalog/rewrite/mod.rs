@@ -30,7 +30,7 @@ mod syntax;
 mod tests;
 
 use lifts::{DistinctOnSubqueries, InSubqueryValues, TrivialCtes};
-use names::PostgresColumnNames;
+use names::{OwnCatalogTables, PostgresColumnNames};
 pub use names::{client_name, client_schema};
 use regtypes::RegTypeOutput;
 use subqueries::{EmptyCatalogScans, SubqueryForms};
@@ -68,6 +68,7 @@ fn rules() -> &'static [Arc<dyn SqlStatementRewriteRule>] {
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
             Arc::new(PrependUnqualifiedPgTableName),
+            Arc::new(OwnCatalogTables),
             Arc::new(StripCallableQualifier),
             Arc::new(FixArrayLiteral),
             Arc::new(CurrentUserVariableToSessionUserFunctionCall),

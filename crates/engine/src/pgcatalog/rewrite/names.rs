@@ -1,6 +1,7 @@
 //! PostgreSQL's names for unnamed select items.
 
 use super::*;
+use datafusion::sql::sqlparser::ast::ObjectName;
 
 /// Names unnamed select items the way PostgreSQL does, where the name is unique in its
 /// select list (DataFusion requires unique names; PostgreSQL allows duplicates, and a
@@ -177,4 +178,41 @@ fn type_name(data_type: &SqlType) -> Option<String> {
         }
         .to_string(),
     )
+}
+
+/// Qualifies an unqualified reference to one of Lyceum's own `pg_catalog` relations
+/// (`pg_stat_activity`, ...) that `datafusion-pg-catalog`'s list of catalog tables lacks:
+/// PostgreSQL searches `pg_catalog` before any schema of `search_path`.
+#[derive(Debug)]
+pub struct OwnCatalogTables;
+
+impl SqlStatementRewriteRule for OwnCatalogTables {
+    fn rewrite(&self, mut s: Statement) -> Statement {
+        let _ = s.visit(&mut OwnCatalogVisitor);
+        s
+    }
+}
+
+struct OwnCatalogVisitor;
+
+impl VisitorMut for OwnCatalogVisitor {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, table: &mut TableFactor) -> ControlFlow<Self::Break> {
+        if let TableFactor::Table {
+            name, args: None, ..
+        } = table
+            && let [ObjectNamePart::Identifier(ident)] = name.0.as_slice()
+            && ident.quote_style.is_none()
+            && crate::pgcatalog::OWN_TABLES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&ident.value))
+        {
+            *name = ObjectName(vec![
+                ObjectNamePart::Identifier(Ident::new("pg_catalog")),
+                ObjectNamePart::Identifier(ident.clone()),
+            ]);
+        }
+        ControlFlow::Continue(())
+    }
 }

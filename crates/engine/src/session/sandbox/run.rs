@@ -102,15 +102,11 @@ impl Session {
         if !pending.tx.has_changes() {
             return Ok(());
         }
-        let summary = format!(
-            "{} by {}",
-            pending.statements.join(", "),
-            self.info.identity.name
-        );
+        let summary = format!("{} by {}", pending.statements.join(", "), self.info.user());
         let committed = pending.tx.commit("sql", None, summary).await?;
         info!(
             version = committed.version,
-            user = %self.info.identity.name,
+            user = %self.info.user(),
             "sandbox write committed"
         );
         self.batch_version = Some(committed.version);
@@ -413,7 +409,7 @@ impl Session {
             return Err(EngineError::Internal("no COPY is in progress".into()));
         };
         self.info.set_activity("active", Some(&copy.sql));
-        let limits = self.begin_statement(false)?;
+        let limits = self.begin_statement(false).await?;
         let result = self.finish_copy(copy, &limits).await;
         self.end_statement(&result, &limits);
         self.note_idle();

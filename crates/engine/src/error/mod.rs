@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+mod kind;
+
+pub use kind::ErrorKind;
+
 /// Everything that can go wrong while running work in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -151,6 +155,16 @@ pub enum EngineError {
 
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// An error whose message quoted a password, with the password masked.
+    #[error("{message}")]
+    Redacted { kind: ErrorKind, message: String },
+
+    #[error("role \"{name}\" no longer exists: this session can run no more statements")]
+    RoleDropped { name: String },
+
+    #[error("terminating connection due to administrator command")]
+    Terminated,
 }
 
 /// Why a statement was stopped before it finished.
