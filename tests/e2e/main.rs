@@ -12,4 +12,5 @@ mod limits;
 mod pg;
 mod pg_protocol;
 mod sandbox;
+mod sessions;
 mod slt;

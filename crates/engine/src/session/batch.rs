@@ -101,8 +101,12 @@ impl Session {
     /// Ends the string: its implicit transaction commits, or rolls back if a statement
     /// failed (unless a transaction block is open, or a COPY waits for its data).
     pub async fn finish_batch(&mut self, batch: Batch) -> Result<()> {
-        self.implicit_transaction = false;
         self.note_stream_failure();
+        // The implicit transaction's SETs stand or fall with it.
+        if self.implicit_transaction && self.tx.status() == TransactionStatus::Idle {
+            self.end_settings(!batch.failed);
+        }
+        self.implicit_transaction = false;
         let result = if self.tx.status() == TransactionStatus::Idle && self.copy.is_none() {
             self.end_pending(!batch.failed).await
         } else {

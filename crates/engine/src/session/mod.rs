@@ -21,6 +21,7 @@ mod options;
 mod prepared;
 mod redact;
 pub mod sandbox;
+mod set_undo;
 mod settings;
 mod snapshot;
 mod statement;
@@ -239,7 +240,7 @@ impl Engine {
             tx: Transaction::default(),
             canceller,
             prepared: HashMap::new(),
-            local_saved: Vec::new(),
+            set_undo: Vec::new(),
             notices: Vec::new(),
             stream_failed: None,
             cursors: HashMap::new(),
@@ -376,8 +377,8 @@ pub struct Session {
     canceller: Canceller,
     /// SQL-level prepared statements (`PREPARE`).
     prepared: HashMap<String, Arc<Prepared>>,
-    /// `SET LOCAL` values to restore when the transaction ends: (name, previous value).
-    local_saved: Vec<(String, Option<String>)>,
+    /// What the `SET`s of the open transaction replaced, to undo at its end.
+    set_undo: Vec<set_undo::Undo>,
     notices: Vec<Notice>,
     /// Set when the rows of the last statement ended in an error while streaming.
     stream_failed: Option<Arc<AtomicBool>>,
@@ -659,7 +660,7 @@ impl Session {
             return self.run_action(&prepared.action, limits).await;
         };
         let values = prepared.bind(params)?;
-        self.pin().await?;
+        limits.run(self.pin()).await?;
         let version = self.pinned.unwrap_or_default();
         let plan = match &prepared.plan {
             Some((planned_at, plan)) if *planned_at == version => plan.clone(),
@@ -753,8 +754,13 @@ impl Session {
         match action {
             Action::Query(statement) => {
                 let pinned_before = self.tx.version();
-                self.pin().await?;
-                let plan = limits.run(self.plan(statement)).await?;
+                // statement_timeout and cancel cover pinning the snapshot and planning too.
+                let plan = limits
+                    .run(async {
+                        self.pin().await?;
+                        self.plan(statement).await
+                    })
+                    .await?;
                 // As PostgreSQL's SET TRANSACTION SNAPSHOT: a transaction's snapshot is
                 // chosen before its first query, never moved after it.
                 if let LogicalPlan::Statement(datafusion::logical_expr::Statement::SetVariable(set)) =
@@ -808,7 +814,7 @@ impl Session {
                 if self.cursors.contains_key(name) {
                     return Err(EngineError::DuplicateCursor { name: name.clone() });
                 }
-                self.pin().await?;
+                limits.run(self.pin()).await?;
                 let plan = limits.run(self.plan(query)).await?;
                 let df = self.ctx.execute_logical_plan(plan).await?;
                 let schema = pgcatalog::rewrite::client_schema(df.schema().as_arrow());
@@ -820,13 +826,11 @@ impl Session {
             Action::Fetch { name, count } => {
                 let cursor = self
                     .cursors
-                    .get_mut(name)
+                    .get(name)
                     .ok_or_else(|| EngineError::NoSuchCursor { name: name.clone() })?;
-                let (schema, batches) = limits.run(cursor.fetch(*count)).await?;
-                let stream = MemoryStream::try_new(batches, schema.clone(), None)?;
                 Ok(QueryOutput::Rows {
-                    schema,
-                    stream: Box::pin(stream),
+                    schema: cursor.schema(),
+                    stream: limits.wrap(cursor.fetch(*count)),
                     tag: "FETCH",
                 })
             }
@@ -846,7 +850,7 @@ impl Session {
                 }))
             }
             Action::Savepoint { name } => {
-                let changes = self.local_saved.len();
+                let changes = self.set_undo.len();
                 self.tx
                     .savepoint(name, changes)
                     .map_err(savepoint_error("SAVEPOINT"))?;
@@ -863,7 +867,7 @@ impl Session {
                     .tx
                     .rollback_to(name)
                     .map_err(savepoint_error("ROLLBACK TO SAVEPOINT"))?;
-                self.restore_local_settings_after(keep);
+                self.undo_settings_after(keep);
                 Ok(command("ROLLBACK"))
             }
             Action::Release { name } => {
@@ -886,7 +890,7 @@ impl Session {
                 // transaction is over either way, as in PostgreSQL).
                 if let Err(e) = self.end_pending(tag == "COMMIT").await {
                     self.cursors.retain(|_, c| c.holds());
-                    self.restore_local_settings();
+                    self.end_settings(false);
                     return Err(e);
                 }
                 // Cursors end with their transaction unless declared WITH HOLD.
@@ -894,7 +898,7 @@ impl Session {
                 if let Some(w) = warning {
                     self.warn("25P01", w.message());
                 }
-                self.restore_local_settings();
+                self.end_settings(tag == "COMMIT");
                 Ok(QueryOutput::TransactionEnd { tag: tag.into() })
             }
             Action::Discard { all } => {
@@ -1083,7 +1087,12 @@ impl Session {
             LogicalPlan::Statement(PlanStatement::SetVariable(set)) => {
                 self.may_set(&set.variable)?;
                 let previous_as_of = self.as_of();
+                let previous =
+                    functions::engine_option(self.ctx.state().config().options(), &set.variable)
+                        .flatten();
+                let name = set.variable.clone();
                 self.ctx.execute_logical_plan(plan).await?.collect().await?;
+                self.note_set(&name, previous, false, true);
                 // A time-travel setting must be valid now, not at the next query; a bad
                 // one is undone so the session stays usable.
                 if let Err(e) = self.pin().await {
@@ -1099,7 +1108,9 @@ impl Session {
             }
             _ => {}
         }
-        let df = self.ctx.execute_logical_plan(plan).await?;
+        let df = limits
+            .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
+            .await?;
         let schema = pgcatalog::rewrite::client_schema(df.schema().as_arrow());
         let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
         Ok(QueryOutput::Rows {
@@ -1107,55 +1118,6 @@ impl Session {
             stream: limits.wrap(stream),
             tag: "SELECT",
         })
-    }
-
-    fn set(&mut self, name: &str, value: &SetValue, local: bool) -> Result<()> {
-        if local && self.tx.status() == TransactionStatus::Idle {
-            self.warn("25P01", "SET LOCAL can only be used in transaction blocks");
-            return Ok(());
-        }
-        let previous = self.info.settings().get(name);
-        {
-            let mut settings = self.info.settings();
-            match value {
-                SetValue::Default => settings.reset(name)?,
-                SetValue::Value(v) => settings.set(name, v)?,
-            };
-        }
-        if local
-            && !self
-                .local_saved
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
-            self.local_saved.push((name.to_string(), previous));
-        }
-        self.apply_search_path();
-        Ok(())
-    }
-
-    fn restore_local_settings(&mut self) {
-        self.restore_local_settings_after(0);
-    }
-
-    /// Undoes the `SET LOCAL` changes after the first `keep`.
-    fn restore_local_settings_after(&mut self, keep: usize) {
-        let undone = if keep < self.local_saved.len() {
-            self.local_saved.split_off(keep)
-        } else {
-            Vec::new()
-        };
-        for (name, previous) in undone.into_iter().rev() {
-            let mut settings = self.info.settings();
-            let restored = match previous {
-                Some(v) => settings.set(&name, &v),
-                None => settings.reset(&name),
-            };
-            if let Err(e) = restored {
-                debug!(name, error = %e, "could not restore a SET LOCAL value");
-            }
-        }
-        self.apply_search_path();
     }
 
     /// Gives DataFusion the settings it acts on: `search_path` (DataFusion resolves
@@ -1205,7 +1167,7 @@ impl Session {
     /// `RESET ALL` / `DISCARD ALL`: a fresh context, every setting back to its default.
     fn reset_all(&mut self) -> Result<()> {
         self.info.settings().reset_all();
-        self.local_saved.clear();
+        self.set_undo.clear();
         self.ctx = new_context(&self.engine, &self.info, &self.catalog_state)?;
         self.pinned = None;
         Ok(())

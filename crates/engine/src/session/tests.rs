@@ -638,6 +638,67 @@ async fn statements_time_out_and_are_canceled() -> Result<()> {
     Ok(())
 }
 
+/// `FETCH ALL` streams from the cursor's query (a cursor over 10^11 rows returns its first
+/// batch at once), `FETCH n` continues where the last one stopped, and a cancel reaches
+/// whichever statement of a query string runs: later statements never run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_streams_and_cancel_reaches_the_running_statement_of_a_batch() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let mut session = engine.session(Identity::local())?;
+    session.execute("BEGIN").await?;
+    session
+        .execute("DECLARE huge CURSOR FOR SELECT x FROM generate_series(1, 100000000000) AS t(x)")
+        .await?;
+    assert_eq!(rows(&mut session, "FETCH 2 FROM huge").await?, ["1", "2"]);
+    assert_eq!(rows(&mut session, "FETCH 1 FROM huge").await?, ["3"]);
+    let first_rows = async {
+        let mut outputs = session.execute("FETCH ALL FROM huge").await?;
+        let Some(QueryOutput::Rows { mut stream, .. }) = outputs.pop() else {
+            panic!("FETCH ALL returns rows");
+        };
+        Ok::<_, EngineError>(stream.try_next().await?.map(|b| b.num_rows()))
+    };
+    let first = tokio::time::timeout(Duration::from_secs(20), first_rows)
+        .await
+        .expect("the first rows of FETCH ALL arrive before the rest is read")?;
+    assert!(first.is_some_and(|n| n > 0));
+    session.execute("ROLLBACK").await?;
+
+    let slow = "SELECT count(*) FROM generate_series(1, 100000000000) AS t(x) WHERE x % 7 = 3";
+    let canceller = session.canceller();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        canceller.cancel();
+    });
+    let mut batch =
+        session.start_batch(&format!("SELECT 1; {slow}; SET application_name = 'never'"))?;
+    let mut results = Vec::new();
+    while let Some(result) = session.next_statement(&mut batch).await {
+        results.push(match result {
+            Ok(QueryOutput::Rows { stream, .. }) => text(stream).await.map(|r| r.join(";")),
+            Ok(other) => Ok(format!("{other:?}")),
+            Err(e) => Err(e),
+        });
+        if results.last().is_some_and(|r| r.is_err()) {
+            batch.fail();
+        }
+    }
+    session.finish_batch(batch).await?;
+    assert_eq!(results.len(), 2, "the statement after the canceled one ran");
+    assert_eq!(results[0].as_deref().ok(), Some("1"));
+    assert!(
+        matches!(
+            &results[1],
+            Err(EngineError::Canceled(StopReason::UserRequest))
+        ),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(one(&mut session, "SHOW application_name").await?, "");
+    Ok(())
+}
+
 /// The DataFusion options Lyceum changes hold in a new session and after `RESET`, and the
 /// one that matters for KPI 06 does its work: the cross join with the one-row `last_week`
 /// builds on that row, not on the large joined side (which made one-row batches).
