@@ -117,3 +117,27 @@ def test_tool_query(server, reference, tool, name, expect, sql):
     assert all(a == b or "reg" in (a, b) for a, b in zip(kinds, ref_kinds)), \
         [(n, t, r) for n, t, r, a, b in zip(names, types, ref_types, kinds, ref_kinds)
          if a != b and "reg" not in (a, b)]
+
+
+# Values of built-in objects that drivers and tools hard-code or cache: they must be
+# PostgreSQL 15's own, checked against the reference server, not against constants.
+BUILTIN_QUERIES = [
+    "SELECT oid::int8, nspname::text FROM pg_namespace "
+    "WHERE nspname IN ('pg_catalog', 'public') ORDER BY 2",
+    "SELECT oid::int8, typname::text, typlen::int8, typtype::text, typcategory::text, "
+    "typarray::int8 FROM pg_type WHERE typname IN ('bool', 'bytea', 'char', 'name', 'int8', "
+    "'int2', 'int4', 'text', 'oid', 'json', 'float4', 'float8', 'bpchar', 'varchar', 'date', "
+    "'time', 'timestamp', 'timestamptz', 'interval', 'numeric', 'uuid', 'jsonb') ORDER BY 2",
+    "SELECT oid::int8, relname::text, relkind::text FROM pg_class WHERE relname IN "
+    "('pg_class', 'pg_type', 'pg_namespace', 'pg_attribute', 'pg_proc', 'pg_database', "
+    "'pg_index', 'pg_constraint') ORDER BY 2",
+    "SELECT split_part(version(), ' ', 1), split_part(split_part(version(), ' ', 2), '.', 1)",
+    "SELECT current_setting('server_version_num')::int / 10000",
+]
+
+
+@pytest.mark.parametrize("sql", BUILTIN_QUERIES)
+def test_builtin_catalog_values_match_postgres(server, reference, sql):
+    _, _, rows = run(server.conninfo(), sql)
+    _, _, ref_rows = run(reference, sql)
+    assert rows == ref_rows, "\n%s\nLyceum:     %s\nPostgreSQL: %s" % (sql, rows, ref_rows)

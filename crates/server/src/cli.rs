@@ -243,6 +243,17 @@ pub struct ListenArgs {
     )]
     pub max_connections: u32,
 
+    /// Seconds a client has to complete authentication after connecting; slower (or
+    /// half-sent) connections are closed (PostgreSQL's `authentication_timeout`).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "LYCEUM_AUTHENTICATION_TIMEOUT",
+        default_value_t = 60.0,
+        value_parser = positive_f64
+    )]
+    pub authentication_timeout: f64,
+
     /// Memory all queries together may hold (sorts, aggregates, joins), e.g. `4GiB`,
     /// `512MB` or `25%` of the machine; default 50% of the machine's memory (or of its
     /// cgroup limit). Sorts and aggregates spill to --temp-dir past their share; a query

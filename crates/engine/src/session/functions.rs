@@ -417,7 +417,7 @@ mod tests {
     #[test]
     fn version_looks_like_postgres_to_clients() {
         let v = version_string();
-        assert!(v.starts_with("PostgreSQL 16."), "{v}");
+        assert!(v.starts_with("PostgreSQL 15."), "{v}");
         assert!(v.contains("Lyceum"));
     }
 

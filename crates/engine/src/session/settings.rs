@@ -13,9 +13,9 @@ use std::time::Duration;
 use crate::error::{EngineError, Result};
 
 /// The version PostgreSQL clients are told they talk to (they pick features by it).
-pub const SERVER_VERSION: &str = "16.6";
+pub const SERVER_VERSION: &str = "15.18";
 /// `server_version_num` for [`SERVER_VERSION`].
-pub const SERVER_VERSION_NUM: &str = "160006";
+pub const SERVER_VERSION_NUM: &str = "150018";
 
 /// How a parameter's value is checked.
 #[derive(Clone, Copy)]

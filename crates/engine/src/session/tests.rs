@@ -123,7 +123,7 @@ async fn settings_are_per_session_and_read_by_functions() -> Result<()> {
     );
 
     let version = one(&mut a, "SELECT version()").await?;
-    assert!(version.starts_with("PostgreSQL 16."), "{version}");
+    assert!(version.starts_with("PostgreSQL 15."), "{version}");
     assert_eq!(
         one(
             &mut a,

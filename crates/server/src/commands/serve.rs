@@ -97,6 +97,7 @@ fn pg_options(listen: &ListenArgs) -> Result<pg::PgOptions, CliError> {
         require_tls: listen.require_tls,
         max_connections: listen.max_connections as usize,
         grace: Duration::from_secs_f64(listen.shutdown_grace),
+        authentication_timeout: Duration::from_secs_f64(listen.authentication_timeout),
     })
 }
 

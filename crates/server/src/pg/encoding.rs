@@ -5,9 +5,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use arrow::datatypes::{DataType, Schema, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::record_batch::RecordBatch;
 use arrow_pg::datatypes::df::deserialize_parameters_with_server_types;
-use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch, into_pg_type};
+use arrow_pg::datatypes::{
+    PG_CHAR_KEY, PG_OID_ALIAS_KEY, arrow_schema_to_pg_fields, encode_recordbatch, into_pg_type,
+};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use futures::{Stream, StreamExt, stream};
@@ -24,7 +27,13 @@ type RowStream = Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>;
 
 /// The row description of `schema` in the given result format.
 pub(crate) fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInfo>>> {
-    Ok(Arc::new(arrow_schema_to_pg_fields(schema, format, None)?))
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| client_field(f, f.data_type()))
+        .collect();
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    Ok(Arc::new(arrow_schema_to_pg_fields(&schema, format, None)?))
 }
 
 /// A `SELECT` response whose rows are encoded as the engine produces each batch. An error
@@ -41,7 +50,10 @@ pub(crate) fn query_response(
     let rows = batches
         .map(move |batch| {
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
-                Ok(batch) => encode_recordbatch(row_fields.clone(), batch),
+                Ok(batch) => match consistent(batch) {
+                    Ok(batch) => encode_recordbatch(row_fields.clone(), batch),
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                },
                 Err(e) => Box::new(std::iter::once(Err(error::datafusion_to_pg(&e)))),
             };
             stream::iter(rows)
@@ -52,6 +64,46 @@ pub(crate) fn query_response(
         _guard: guard,
     };
     Ok(QueryResponse::new(fields, rows))
+}
+
+/// `batch` with a schema whose types are its columns' own. DataFusion can hand out a
+/// batch whose schema says `Utf8` over a `Utf8View` column, or keeps arrow-pg's `char`
+/// metadata on a cast of a catalog column (`relkind::text`); arrow-pg encodes by the
+/// schema and would panic on either.
+fn consistent(batch: RecordBatch) -> PgWireResult<RecordBatch> {
+    let schema = batch.schema();
+    let fixed: Vec<Field> = schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(f, c)| client_field(f, c.data_type()))
+        .collect();
+    if fixed
+        .iter()
+        .zip(schema.fields())
+        .all(|(a, b)| a == b.as_ref())
+    {
+        return Ok(batch);
+    }
+    let schema = Arc::new(Schema::new_with_metadata(fixed, schema.metadata().clone()));
+    RecordBatch::try_new(schema, batch.columns().to_vec())
+        .map_err(|e| error::internal(format!("cannot encode a result batch: {e}")))
+}
+
+/// `field` holding values of `data_type`, with arrow-pg's type hints only where they fit
+/// it (`char` on `Utf8`, `oid` on `Int32`).
+fn client_field(field: &Field, data_type: &DataType) -> Field {
+    let mut metadata = field.metadata().clone();
+    if *data_type != DataType::Utf8 {
+        metadata.remove(PG_CHAR_KEY);
+    }
+    if *data_type != DataType::Int32 {
+        metadata.remove(PG_OID_ALIAS_KEY);
+    }
+    field
+        .clone()
+        .with_data_type(data_type.clone())
+        .with_metadata(metadata)
 }
 
 /// A row stream that keeps its query counted as running while it lives.
@@ -114,10 +166,9 @@ pub(crate) fn decode_parameters<S: Clone>(
 
 /// `batch`'s values as the Postgres wire's text format sends them (`None` for NULL):
 /// what a simple-protocol client reads, for running the same SQL in-process.
-pub fn text_rows(
-    batch: arrow::record_batch::RecordBatch,
-) -> PgWireResult<Vec<Vec<Option<String>>>> {
+pub fn text_rows(batch: RecordBatch) -> PgWireResult<Vec<Vec<Option<String>>>> {
     let fields = fields(batch.schema().as_ref(), &Format::UnifiedText)?;
+    let batch = consistent(batch)?;
     let mut rows = Vec::with_capacity(batch.num_rows());
     for row in encode_recordbatch(fields, batch) {
         let row = row?;

@@ -6,6 +6,7 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
@@ -49,6 +50,20 @@ impl ConnectionHandlers {
             extended: Arc::new(ExtendedHandler::new(connection.clone())),
             connection,
             cancel: Arc::new(Canceling(state)),
+        }
+    }
+
+    /// Completes `timeout` from now if the client has not authenticated by then.
+    pub(crate) fn unauthenticated_after(
+        &self,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let connection = self.connection.clone();
+        async move {
+            tokio::time::sleep(timeout).await;
+            if connection.info.get().is_some() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 

@@ -37,6 +37,9 @@ pub struct PgOptions {
     pub max_connections: usize,
     /// How long running queries may take to finish after SIGTERM.
     pub grace: Duration,
+    /// A connection that has not authenticated this long after it opened is closed
+    /// (PostgreSQL's `authentication_timeout`): a half-sent packet holds no slot forever.
+    pub authentication_timeout: Duration,
 }
 
 impl std::fmt::Debug for PgOptions {
@@ -271,6 +274,7 @@ async fn accept_until(
         };
         let handlers = ConnectionHandlers::new(state.clone());
         let tls = state.options.tls.clone();
+        let auth_timeout = state.options.authentication_timeout;
         queries.spawn(
             async move {
                 let socket = match TcpStream::from_std(socket) {
@@ -282,6 +286,7 @@ async fn accept_until(
                 };
                 debug!("connection opened");
                 let terminated = handlers.terminated();
+                let unauthenticated = handlers.unauthenticated_after(auth_timeout);
                 tokio::select! {
                     served = pgwire::tokio::process_socket(socket, tls, handlers) => match served {
                         Ok(()) => debug!("connection closed"),
@@ -291,6 +296,10 @@ async fn accept_until(
                         ),
                     },
                     () = terminated => info!("connection closed: its session was terminated"),
+                    () = unauthenticated => info!(
+                        timeout_s = auth_timeout.as_secs_f64(),
+                        "connection closed: no authentication within the timeout"
+                    ),
                 }
             }
             .instrument(span),
