@@ -352,7 +352,6 @@ pub fn pg_stat_activity(
                         continue;
                     }
                     let activity = s.activity();
-                    let application = s.settings().get("application_name").unwrap_or_default();
                     let client = s.client();
                     let (addr, port) = match client.as_deref().and_then(|c| c.rsplit_once(':')) {
                         Some((a, p)) => {
@@ -360,14 +359,8 @@ pub fn pg_stat_activity(
                         }
                         None => (None, None),
                     };
-                    rows.push(vec![
-                        V::oid(oids::DATABASE_OID),
-                        V::text(CATALOG),
-                        V::i32(s.pid),
-                        V::I32(None),
-                        V::oid(oids::pg(identity.oid)),
-                        V::text(&identity.name),
-                        V::text(application),
+                    let mut row = who(&s, &identity);
+                    row.extend([
                         V::Text(addr),
                         V::Text(None),
                         V::I32(port),
@@ -384,6 +377,7 @@ pub fn pg_stat_activity(
                         V::text(activity.query),
                         V::text("client backend"),
                     ]);
+                    rows.push(row);
                 }
                 rows.batch()
             }
@@ -392,10 +386,11 @@ pub fn pg_stat_activity(
     ))
 }
 
-/// Another user's session as a non-administrator sees it in `pg_stat_activity`.
-fn hidden_activity(s: &SessionInfo, identity: &crate::auth::Identity) -> Vec<V> {
+/// The first columns of a session's `pg_stat_activity` row (`datid` .. `application_name`):
+/// who it is, which everyone may see.
+fn who(s: &SessionInfo, identity: &crate::auth::Identity) -> Vec<V> {
     let application = s.settings().get("application_name").unwrap_or_default();
-    let mut row = vec![
+    vec![
         V::oid(oids::DATABASE_OID),
         V::text(CATALOG),
         V::i32(s.pid),
@@ -403,7 +398,12 @@ fn hidden_activity(s: &SessionInfo, identity: &crate::auth::Identity) -> Vec<V> 
         V::oid(oids::pg(identity.oid)),
         V::text(&identity.name),
         V::text(application),
-    ];
+    ]
+}
+
+/// Another user's session as a non-administrator sees it in `pg_stat_activity`.
+fn hidden_activity(s: &SessionInfo, identity: &crate::auth::Identity) -> Vec<V> {
+    let mut row = who(s, identity);
     // client_addr .. backend_xmin, query_id: not the viewer's to see.
     row.extend([
         V::Text(None),

@@ -283,8 +283,16 @@ impl Engine {
 /// (a join's output, an aggregate's), so a cross join with a one-row side (`CROSS JOIN
 /// (SELECT max(..))`) builds on that row instead of on the large side, which made
 /// DataFusion emit one-row batches (KPI 06 at SF1: 2.8 s → 0.5 s, same answer).
-const ENGINE_DEFAULTS: &[(&str, &str)] =
-    &[("datafusion.optimizer.use_statistics_registry", "true")];
+///
+/// `repartition_sorts = false`: an `ORDER BY` over several partitions runs as one sort
+/// after coalescing, not as a sort per partition merged afterwards. DataFusion 55's merge of
+/// per-partition sorts reserves memory it cannot spill, so under `--memory-limit` a sort
+/// larger than a query's share failed with 53200 however it was sized; one sort spills and
+/// completes (`tests/e2e/limits.rs`). The sort itself then runs on one core.
+const ENGINE_DEFAULTS: &[(&str, &str)] = &[
+    ("datafusion.optimizer.use_statistics_registry", "true"),
+    ("datafusion.optimizer.repartition_sorts", "false"),
+];
 
 /// A DataFusion context configured for Lyceum, with the session's functions.
 fn new_context(
