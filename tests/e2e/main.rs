@@ -11,6 +11,7 @@ mod common;
 mod limits;
 mod pg;
 mod pg_protocol;
+mod pg_reference;
 mod sandbox;
 mod sessions;
 mod slt;

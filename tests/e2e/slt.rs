@@ -20,6 +20,7 @@ use pgwire::error::PgWireError;
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
 
 use crate::common::{ADMIN_PASSWORD, Server, arg, copy_dir, loaded_warehouse, scratch_dir};
+use crate::pg_reference::PgReference;
 
 /// An error as a client sees it: SQLSTATE and message.
 #[derive(Debug)]
@@ -218,22 +219,22 @@ impl AsyncDB for InProcess {
 }
 
 // ---------------------------------------------------------------------------------------
-// Over the wire: tokio-postgres' simple protocol against `lyceum serve`.
+// Over the wire: tokio-postgres' simple protocol against `lyceum serve` (or the
+// PostgreSQL 15 reference).
 
 struct Wire {
-    port: u16,
+    /// The connection string without user and password.
+    base: String,
     client: tokio_postgres::Client,
 }
 
 impl Wire {
     async fn connect(
-        port: u16,
+        base: &str,
         user: &str,
         password: &str,
     ) -> Result<tokio_postgres::Client, SqlError> {
-        let conn = format!(
-            "host=127.0.0.1 port={port} user={user} password={password} dbname=lyceum connect_timeout=10"
-        );
+        let conn = format!("{base} user={user} password={password}");
         let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls)
             .await
             .map_err(|e| wire_error(&e))?;
@@ -260,7 +261,7 @@ impl AsyncDB for Wire {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
         use tokio_postgres::SimpleQueryMessage as M;
         if let Some((user, password)) = connect_command(sql) {
-            self.client = Wire::connect(self.port, &user, &password).await?;
+            self.client = Wire::connect(&self.base, &user, &password).await?;
             return Ok(DBOutput::StatementComplete(0));
         }
         let messages = self
@@ -364,10 +365,16 @@ async fn slt_files_pass_over_pgwire() {
     for file in slt_files() {
         let wh = fresh_warehouse(&file, "wire");
         let server = Server::serve(&wh);
-        let port = server.port;
-        let mut runner = Runner::new(move || async move {
-            let client = Wire::connect(port, "admin", ADMIN_PASSWORD).await?;
-            Ok(Wire { port, client })
+        let base = format!(
+            "host=127.0.0.1 port={} dbname=lyceum connect_timeout=10",
+            server.port
+        );
+        let mut runner = Runner::new(move || {
+            let base = base.clone();
+            async move {
+                let client = Wire::connect(&base, "admin", ADMIN_PASSWORD).await?;
+                Ok(Wire { base, client })
+            }
         });
         runner.add_label("lyceum");
         if let Err(e) = runner.run_file_async(&file).await {
@@ -381,6 +388,50 @@ async fn slt_files_pass_over_pgwire() {
                     .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
                     .collect::<Vec<_>>()
                     .join("\n")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The files whose statements PostgreSQL itself understands (records that need Lyceum's
+/// data or features say `onlyif lyceum`): played against PostgreSQL 15 too, so that their
+/// expected results are PostgreSQL's, not a guess.
+const PORTABLE: &[&str] = &["errors.slt", "settings.slt", "transactions.slt"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portable_slt_files_pass_on_postgres_15() {
+    let reference = PgReference::start().await;
+    let mut failures = Vec::new();
+    for file in slt_files() {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !PORTABLE.contains(&name) {
+            continue;
+        }
+        // A fresh database per file, as each Lyceum run gets a fresh warehouse.
+        let admin = reference.connect("postgres").await;
+        let db = format!("slt_{}", name.trim_end_matches(".slt"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {db} TEMPLATE lyceum"))
+            .await
+            .expect("create a database per file");
+        let base = reference.conn_str(&db).replace(" user=postgres", "");
+        let mut runner = Runner::new(move || {
+            let base = base.clone();
+            async move {
+                let client = Wire::connect(&base, "postgres", "unused").await?;
+                Ok(Wire { base, client })
+            }
+        });
+        runner.add_label("postgres");
+        if let Err(e) = runner.run_file_async(&file).await {
+            failures.push(format!(
+                "{} (PostgreSQL 15): {}",
+                file.display(),
+                e.display(false)
             ));
         }
     }
