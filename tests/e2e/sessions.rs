@@ -96,3 +96,48 @@ async fn pg_terminate_backend_closes_only_sessions_one_may_end() {
         .get(0);
     assert_eq!(listed, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_stay_out_of_logs_errors_and_activity() {
+    let dir = scratch_dir("passwords");
+    let wh = dir.join("wh");
+    copy_dir(loaded_warehouse(), &wh);
+    let server = Server::serve(&wh);
+    let admin = server.connect().await;
+    admin
+        .batch_execute("CREATE USER carol PASSWORD 'Secret-One'")
+        .await
+        .expect("create user");
+    // A statement that fails to parse after its password: the error quotes no password.
+    let err = admin
+        .batch_execute("ALTER USER carol PASSWORD 'Secret-Two' garbage")
+        .await
+        .expect_err("a syntax error");
+    let message = err
+        .as_db_error()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
+    assert!(!message.contains("Secret-Two"), "{message}");
+    let carol = connect_as(&server, "carol", "Secret-One").await;
+    carol
+        .batch_execute("ALTER USER carol PASSWORD 'Secret-Three'")
+        .await
+        .expect("change own password");
+    let seen: String = admin
+        .query_one(
+            "SELECT query FROM pg_stat_activity WHERE usename = 'carol'",
+            &[],
+        )
+        .await
+        .expect("activity")
+        .get(0);
+    assert_eq!(seen, "ALTER USER carol PASSWORD '********'");
+    let log = server.stderr();
+    assert!(
+        log.contains("ALTER USER carol PASSWORD '********'"),
+        "statements are logged"
+    );
+    for secret in ["Secret-One", "Secret-Two", "Secret-Three"] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+    }
+}

@@ -35,15 +35,38 @@ pub(crate) fn redact_error(err: EngineError, sql: &str) -> EngineError {
         .filter(|s| !s.is_empty())
         .collect();
     let message = err.to_string();
-    if !secrets.iter().any(|s| message.contains(s)) {
+    let mut masked = message.clone();
+    for secret in secrets {
+        masked = mask_words(&masked, secret);
+    }
+    if masked == message {
         return err;
     }
-    let kind = err.kind();
-    let mut message = message;
-    for secret in secrets {
-        message = message.replace(secret, "********");
+    EngineError::Redacted {
+        kind: err.kind(),
+        message: masked,
     }
-    EngineError::Redacted { kind, message }
+}
+
+/// `text` with each occurrence of `secret` that is not part of a longer word masked (a
+/// one-letter password must not mask every such letter of the message).
+fn mask_words(text: &str, secret: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if is_word(before) || is_word(after) {
+            out.push_str(secret);
+        } else {
+            out.push_str("********");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The byte ranges (quotes included) of the string literals that follow a `PASSWORD`
@@ -161,5 +184,14 @@ mod tests {
         assert_eq!(err.kind(), crate::error::ErrorKind::Syntax);
         let other = redact_error(EngineError::Syntax("no secret".into()), sql);
         assert!(matches!(other, EngineError::Syntax(_)));
+        // A one-letter password masks that token, not every such letter.
+        let short = redact_error(
+            EngineError::Syntax("syntax error at or near 'x' x".into()),
+            "ALTER USER a PASSWORD 'x' junk",
+        );
+        assert_eq!(
+            short.to_string(),
+            "syntax error at or near '********' ********"
+        );
     }
 }

@@ -226,19 +226,36 @@ fn parse_one(sql: &str, mut tokens: Vec<TokenWithSpan>) -> Result<Parsed> {
     // DataFusion's parser reads `COPY` as its own `COPY ... TO 'file'`; PostgreSQL's
     // `COPY ... FROM STDIN` is sqlparser's.
     let statement = if is_keyword(words(&tokens).next(), Keyword::COPY) {
-        let statement = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
-            .with_tokens_with_locations(tokens)
+        let mut parser = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+            .with_tokens_with_locations(tokens);
+        let statement = parser
             .parse_statement()
             .map_err(|e| EngineError::Syntax(e.to_string()))?;
+        at_end(&mut parser)?;
         DFStatement::Statement(Box::new(statement))
     } else {
         let mut parser = DFParserBuilder::new(tokens)
             .with_dialect(&dialect)
             .build()?;
-        parser.parse_statement()?
+        let statement = parser.parse_statement()?;
+        at_end(&mut parser.parser)?;
+        statement
     };
     let action = classify(statement, user_keyword)?;
     Ok(Parsed { sql: text, action })
+}
+
+/// An error unless `parser` has read every token of its statement: what follows a
+/// complete statement (`SELECT 1 2`, `ALTER USER u PASSWORD 'p' junk`) is a syntax error
+/// in PostgreSQL, never silently ignored.
+fn at_end(parser: &mut datafusion::sql::sqlparser::parser::Parser<'_>) -> Result<()> {
+    let next = parser.peek_token();
+    match next.token {
+        Token::EOF => Ok(()),
+        other => Err(EngineError::Syntax(format!(
+            "syntax error at or near \"{other}\""
+        ))),
+    }
 }
 
 /// The original text between a statement's first and last token.
