@@ -17,6 +17,9 @@ pub const ADMIN_PASSWORD: &str = "test-admin-pw";
 /// The line `serve` prints once it listens.
 pub const LISTENING: &str = "lyceum: postgres wire listening on ";
 
+/// The line `serve` prints for its Flight SQL endpoint, before [`LISTENING`].
+pub const FLIGHT_LISTENING: &str = "lyceum: flight sql listening on ";
+
 /// A `lyceum` command that ignores the `LYCEUM_*` settings of whoever runs the tests.
 pub fn lyceum() -> Command {
     let mut cmd = Command::new(LYCEUM);
@@ -25,6 +28,8 @@ pub fn lyceum() -> Command {
             cmd.env_remove(key);
         }
     }
+    // Servers of tests running at once each take a free port, Flight's too.
+    cmd.env("LYCEUM_FLIGHT_ADDR", "127.0.0.1:0");
     cmd.stdin(Stdio::null());
     cmd
 }
@@ -88,6 +93,8 @@ pub fn arg(path: &Path) -> &str {
 pub struct Server {
     child: Child,
     pub port: u16,
+    /// The Flight SQL endpoint's port (`None` with `--flight-addr off`).
+    pub flight_port: Option<u16>,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
@@ -120,12 +127,16 @@ impl Server {
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
         let (port_tx, port_rx) = mpsc::channel();
+        let (flight_tx, flight_rx) = mpsc::channel();
         {
             let pipe = child.stdout.take().expect("piped stdout");
             let stdout = stdout.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(pipe).lines() {
                     let Ok(line) = line else { break };
+                    if let Some(port) = parse_flight_port(&line) {
+                        let _ = flight_tx.send(port);
+                    }
                     if let Some(port) = parse_port(&line) {
                         let _ = port_tx.send(port);
                     }
@@ -152,11 +163,16 @@ impl Server {
         let mut server = Server {
             child,
             port: 0,
+            flight_port: None,
             stdout,
             stderr,
         };
         match port_rx.recv_timeout(timeout) {
-            Ok(port) => server.port = port,
+            Ok(port) => {
+                server.port = port;
+                // Printed before the Postgres line, so it is here by now if it serves.
+                server.flight_port = flight_rx.try_recv().ok();
+            }
             Err(_) => {
                 let status = server.child.try_wait().ok().flatten();
                 panic!(
@@ -282,6 +298,13 @@ impl Drop for Server {
 /// The port in `lyceum: postgres wire listening on 127.0.0.1:5433 (psql ... -p 5433 ...)`.
 pub fn parse_port(line: &str) -> Option<u16> {
     let rest = line.strip_prefix(LISTENING)?;
+    let addr = rest.split_whitespace().next()?;
+    addr.rsplit(':').next()?.parse().ok()
+}
+
+/// The port in `lyceum: flight sql listening on 127.0.0.1:50051 (grpc://...)`.
+pub fn parse_flight_port(line: &str) -> Option<u16> {
+    let rest = line.strip_prefix(FLIGHT_LISTENING)?;
     let addr = rest.split_whitespace().next()?;
     addr.rsplit(':').next()?.parse().ok()
 }

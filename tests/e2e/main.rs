@@ -8,6 +8,7 @@
 mod catalog;
 mod cli;
 mod common;
+mod flight;
 mod limits;
 mod pg;
 mod pg_protocol;

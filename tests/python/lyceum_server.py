@@ -16,6 +16,7 @@ import threading
 import time
 
 LISTENING = re.compile(r"^lyceum: postgres wire listening on [^ ]*:(\d+) ")
+FLIGHT_LISTENING = re.compile(r"^lyceum: flight sql listening on [^ ]*:(\d+) ")
 DEFAULT_PASSWORD = "test-admin-pw"
 
 
@@ -30,11 +31,14 @@ class LyceumServer:
             if k.startswith("LYCEUM_"):
                 del self.env[k]
         self.env["LYCEUM_ADMIN_PASSWORD"] = password
+        # Servers of tests running at once each take a free port, Flight's too.
+        self.env["LYCEUM_FLIGHT_ADDR"] = "127.0.0.1:0"
         self.env.setdefault("LYCEUM_LOG", "info")
         self.env.update(env or {})
         self.timeout = timeout
         self.proc = None
         self.port = None
+        self.flight_port = None
         self.stdout_lines: list[str] = []
         self.stderr_lines: list[str] = []
 
@@ -46,6 +50,9 @@ class LyceumServer:
         def read_stdout():
             for line in self.proc.stdout:
                 self.stdout_lines.append(line)
+                f = FLIGHT_LISTENING.match(line)
+                if f:
+                    self.flight_port = int(f.group(1))
                 m = LISTENING.match(line)
                 if m:
                     self.port = int(m.group(1))
@@ -70,6 +77,10 @@ class LyceumServer:
                     dbname="lyceum", connect_timeout=10)
         info.update(overrides)
         return info
+
+    def flight_uri(self):
+        """`grpc://127.0.0.1:PORT` of the Flight SQL endpoint."""
+        return "grpc://127.0.0.1:%d" % self.flight_port
 
     def url(self, driver="postgresql+psycopg"):
         return "%s://admin:%s@127.0.0.1:%d/lyceum" % (driver, self.password, self.port)

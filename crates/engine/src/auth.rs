@@ -117,6 +117,12 @@ impl Auth {
         }
     }
 
+    /// The identity of stored user `user` now (for a bearer token issued earlier), or
+    /// `None` when the user no longer exists.
+    pub async fn identity(&self, user: &str) -> Result<Option<Identity>> {
+        Ok(self.lookup(user).await?.map(|(identity, _)| identity))
+    }
+
     async fn lookup(&self, user: &str) -> Result<Option<(Identity, ScramVerifier)>> {
         let principals = self.store.load().await?;
         let Some(record) = principals.user(user) else {

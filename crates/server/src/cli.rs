@@ -174,6 +174,26 @@ pub struct ListenArgs {
     )]
     pub pg_addr: String,
 
+    /// Address of the Arrow Flight SQL endpoint (ADBC, pyarrow.flight, Flight SQL JDBC);
+    /// port 0 picks a free port; `off` serves Postgres wire only.
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        env = "LYCEUM_FLIGHT_ADDR",
+        default_value = "127.0.0.1:50051"
+    )]
+    pub flight_addr: String,
+
+    /// Seconds a Flight SQL bearer token (from Handshake) and its session live.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "LYCEUM_FLIGHT_TOKEN_TTL",
+        default_value_t = 3600.0,
+        value_parser = non_negative_f64
+    )]
+    pub flight_token_ttl: f64,
+
     /// Seconds that running queries may take to finish after SIGTERM or Ctrl-C.
     #[arg(
         long,

@@ -187,9 +187,53 @@ fn kind_sqlstate(kind: ErrorKind) -> &'static str {
     }
 }
 
+/// The gRPC code of each kind of failure (the Flight SQL endpoint): what a gRPC client
+/// can act on; the SQLSTATE travels beside it (see `flight::status`).
+pub fn kind_grpc_code(kind: ErrorKind) -> tonic::Code {
+    use ErrorKind as K;
+    use tonic::Code;
+    match kind {
+        K::UndefinedTable
+        | K::UndefinedColumn
+        | K::UndefinedFunction
+        | K::UndefinedObject
+        | K::UndefinedSchema
+        | K::UndefinedPreparedStatement
+        | K::InvalidCursorName => Code::NotFound,
+        K::DuplicateTable
+        | K::DuplicateSchema
+        | K::DuplicateObject
+        | K::DuplicatePreparedStatement
+        | K::DuplicateCursor => Code::AlreadyExists,
+        K::Syntax
+        | K::AmbiguousColumn
+        | K::DuplicateColumn
+        | K::DivisionByZero
+        | K::NumericOutOfRange
+        | K::InvalidTextRepresentation
+        | K::InvalidParameterValue
+        | K::NotNullViolation
+        | K::BadCopyData
+        | K::ProtocolViolation
+        | K::InvalidSavepoint => Code::InvalidArgument,
+        K::FeatureNotSupported => Code::Unimplemented,
+        K::NotInPrerequisiteState
+        | K::InFailedTransaction
+        | K::ActiveTransaction
+        | K::NoActiveTransaction => Code::FailedPrecondition,
+        K::OutOfMemory => Code::ResourceExhausted,
+        K::QueryCanceled => Code::Cancelled,
+        K::InsufficientPrivilege => Code::PermissionDenied,
+        K::InvalidPassword | K::InvalidAuthorization => Code::Unauthenticated,
+        K::AdminShutdown => Code::Unavailable,
+        K::SerializationFailure => Code::Aborted,
+        K::Internal => Code::Internal,
+    }
+}
+
 /// The client-facing text of a DataFusion error: its message without DataFusion's
 /// wrapper prefixes that only repeat what the SQLSTATE says.
-fn datafusion_message(err: &DataFusionError) -> String {
+pub fn datafusion_message(err: &DataFusionError) -> String {
     // The memory pool's own message names the limit; DataFusion's wrappers around it
     // suggest settings that are not the user's to change.
     if let DataFusionError::ResourcesExhausted(message) = err.find_root() {
@@ -217,7 +261,8 @@ fn datafusion_message(err: &DataFusionError) -> String {
     text.trim_end().to_string()
 }
 
-fn engine_message(err: &EngineError) -> String {
+/// The client-facing text of an engine error.
+pub fn engine_message(err: &EngineError) -> String {
     match err {
         EngineError::DataFusion(e) => datafusion_message(e),
         other => chain(other),

@@ -22,6 +22,8 @@
 pub mod cli;
 mod commands;
 pub mod error;
+pub mod flight;
+mod lifecycle;
 pub mod pg;
 mod telemetry;
 

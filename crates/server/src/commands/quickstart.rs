@@ -49,5 +49,8 @@ pub async fn run(args: QuickstartArgs) -> Result<(), CliError> {
             println!();
         }
     }
+    if let Some(addr) = listener.flight_addr() {
+        print!("{}", serve::python_snippet(addr, &args.listen.admin_user));
+    }
     serve::serve(warehouse, listener, &args.listen).await
 }

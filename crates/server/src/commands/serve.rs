@@ -1,4 +1,4 @@
-//! `lyceum serve`: the Postgres wire endpoint over a warehouse.
+//! `lyceum serve`: the Postgres wire and Flight SQL endpoints over a warehouse.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,29 +11,69 @@ use tracing::{info, warn};
 
 use crate::cli::{ListenArgs, PgAuth, ServeArgs};
 use crate::error::CliError;
-use crate::pg;
+use crate::{flight, pg};
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let warehouse = Warehouse::open(&args.warehouse.warehouse)?;
-    let listener = bind(&args.listen).await?;
-    serve(warehouse, listener, &args.listen).await
+    let listeners = bind(&args.listen).await?;
+    serve(warehouse, listeners, &args.listen).await
 }
 
-/// Binds the Postgres wire address (port 0 picks a free port).
-pub(crate) async fn bind(listen: &ListenArgs) -> Result<std::net::TcpListener, CliError> {
-    let addr = listen.pg_addr.clone();
-    tokio::task::spawn_blocking(move || std::net::TcpListener::bind(&addr))
+/// The endpoints' bound sockets.
+pub(crate) struct Listeners {
+    pg: std::net::TcpListener,
+    /// `None` with `--flight-addr off`.
+    flight: Option<std::net::TcpListener>,
+}
+
+/// Binds the endpoints' addresses (port 0 picks a free port).
+pub(crate) async fn bind(listen: &ListenArgs) -> Result<Listeners, CliError> {
+    let pg = bind_one(&listen.pg_addr).await?;
+    let flight = if listen.flight_addr.eq_ignore_ascii_case("off") {
+        None
+    } else {
+        Some(bind_one(&listen.flight_addr).await?)
+    };
+    Ok(Listeners { pg, flight })
+}
+
+impl Listeners {
+    /// The Flight SQL endpoint's bound address, if it serves.
+    pub(crate) fn flight_addr(&self) -> Option<SocketAddr> {
+        self.flight.as_ref().and_then(|l| l.local_addr().ok())
+    }
+}
+
+/// How to read the warehouse from Python over Flight SQL, for `quickstart`.
+pub(crate) fn python_snippet(addr: SocketAddr, user: &str) -> String {
+    format!(
+        "lyceum: from Python (pip install adbc-driver-flightsql pyarrow):\n\
+         \x20   import adbc_driver_flightsql.dbapi as flightsql\n\
+         \x20   conn = flightsql.connect(\"grpc://{}:{}\", db_kwargs={{\"username\": \"{user}\", \"password\": PASSWORD}})\n\
+         \x20   conn.cursor().execute(\"SELECT * FROM dim_course LIMIT 5\").fetch_arrow_table()\n",
+        client_host(addr),
+        addr.port()
+    )
+}
+
+async fn bind_one(addr: &str) -> Result<std::net::TcpListener, CliError> {
+    let owned = addr.to_string();
+    tokio::task::spawn_blocking(move || std::net::TcpListener::bind(&owned))
         .await
         .map_err(|e| CliError::io("cannot bind", std::io::Error::other(e)))?
-        .map_err(|e| CliError::io(format!("cannot listen on {}", listen.pg_addr), e))
+        .map_err(|e| CliError::io(format!("cannot listen on {addr}"), e))
 }
 
 /// Serves `warehouse` on `listener` until SIGTERM/SIGINT, then shuts down gracefully.
 pub(crate) async fn serve(
     warehouse: Warehouse,
-    listener: std::net::TcpListener,
+    listeners: Listeners,
     listen: &ListenArgs,
 ) -> Result<(), CliError> {
+    let Listeners {
+        pg: listener,
+        flight: flight_listener,
+    } = listeners;
     match warehouse.latest().await? {
         Some(version) => info!(
             warehouse = %warehouse.url(),
@@ -59,12 +99,37 @@ pub(crate) async fn serve(
     bootstrap_admin(&engine, listen).await?;
     // Signal handlers are installed when `start` returns: a signal sent right after the
     // announcement below is handled.
+    // Flight first: the Postgres line is the one scripts wait for, and by then both
+    // endpoints serve.
+    let flight = match flight_listener {
+        Some(listener) => {
+            let flight_addr = listener
+                .local_addr()
+                .map_err(|e| CliError::io("cannot read the bound address", e))?;
+            let options = flight::FlightOptions {
+                token_ttl: Duration::from_secs_f64(listen.flight_token_ttl),
+                grace: Duration::from_secs_f64(listen.shutdown_grace),
+            };
+            let running = flight::start(listener, engine.clone(), options)
+                .await
+                .map_err(|e| CliError::io("cannot start the flight sql server", e))?;
+            info!(addr = %flight_addr, "flight sql listening");
+            println!("{}", flight_listening_line(flight_addr));
+            Some(running)
+        }
+        None => None,
+    };
     let server = pg::start(listener, engine, options)
         .await
         .map_err(|e| CliError::io("cannot start the postgres wire server", e))?;
     info!(%addr, "postgres wire listening");
     println!("{}", listening_line(addr, &listen.admin_user));
-    server.stopped().await;
+    match flight {
+        Some(flight) => {
+            tokio::join!(server.stopped(), flight.stopped());
+        }
+        None => server.stopped().await,
+    }
     info!("stopped");
     Ok(())
 }
@@ -146,11 +211,20 @@ async fn bootstrap_admin(engine: &Engine, listen: &ListenArgs) -> Result<(), Cli
     Ok(())
 }
 
-/// `lyceum: postgres wire listening on 127.0.0.1:5433 (psql -h 127.0.0.1 -p 5433 -U admin
-/// lyceum)`: tests and scripts parse the port from this line.
-pub(crate) fn listening_line(addr: SocketAddr, user: &str) -> String {
+/// `lyceum: flight sql listening on 127.0.0.1:50051 (grpc://127.0.0.1:50051)`: tests parse
+/// the port from this line.
+pub(crate) fn flight_listening_line(addr: SocketAddr) -> String {
+    format!(
+        "lyceum: flight sql listening on {addr} (grpc://{}:{})",
+        client_host(addr),
+        addr.port()
+    )
+}
+
+/// The host a client on this machine connects to for a server bound to `addr`.
+fn client_host(addr: SocketAddr) -> String {
     let ip = addr.ip();
-    let host = if ip.is_unspecified() {
+    if ip.is_unspecified() {
         if ip.is_ipv4() {
             "127.0.0.1".to_string()
         } else {
@@ -158,7 +232,13 @@ pub(crate) fn listening_line(addr: SocketAddr, user: &str) -> String {
         }
     } else {
         ip.to_string()
-    };
+    }
+}
+
+/// `lyceum: postgres wire listening on 127.0.0.1:5433 (psql -h 127.0.0.1 -p 5433 -U admin
+/// lyceum)`: tests and scripts parse the port from this line.
+pub(crate) fn listening_line(addr: SocketAddr, user: &str) -> String {
+    let host = client_host(addr);
     format!(
         "lyceum: postgres wire listening on {addr} (psql -h {host} -p {} -U {user} {CATALOG})",
         addr.port()

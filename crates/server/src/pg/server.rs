@@ -216,7 +216,7 @@ pub async fn start(
                 }
             };
             runtime.block_on(async move {
-                let setup = shutdown_signal().and_then(|shutdown| {
+                let setup = crate::lifecycle::shutdown_signal().and_then(|shutdown| {
                     listener.set_nonblocking(true)?;
                     Ok((shutdown, TcpListener::from_std(listener)?))
                 });
@@ -327,31 +327,5 @@ async fn drain(state: &ServerState, grace: Duration) {
             running = state.running_queries(),
             "grace period over: cancelling the queries still running"
         );
-    }
-}
-
-/// Completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed when this is
-/// called, not when the future is first polled, so a signal right after the server says
-/// it is listening is never missed.
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        Ok(async move {
-            tokio::select! {
-                _ = term.recv() => info!("received SIGTERM"),
-                _ = int.recv() => info!("received SIGINT"),
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                info!("received Ctrl-C");
-            }
-        })
     }
 }
