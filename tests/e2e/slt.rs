@@ -334,7 +334,11 @@ async fn slt_files_pass_in_process() {
     for file in slt_files() {
         let wh = fresh_warehouse(&file, "engine");
         let warehouse = Warehouse::open(arg(&wh)).expect("open the warehouse");
-        let engine = Engine::new(warehouse).expect("engine");
+        let engine = Engine::new(
+            warehouse,
+            lyceum_engine::pgcatalog::PostgresProfile::new().expect("postgres profile"),
+        )
+        .expect("engine");
         engine
             .auth()
             .bootstrap("admin", Some(ADMIN_PASSWORD))

@@ -11,7 +11,13 @@ from __future__ import annotations
 import base64
 import decimal
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import adbc_driver_flightsql.dbapi as flightsql
@@ -112,6 +118,45 @@ def info_and_table(client, options, sql):
     return info, table
 
 
+# pyarrow.flight reports a CANCELLED status as if the user had pressed Ctrl-C (it raises
+# FlightCancelledError and interrupts the main thread), so pulls that the server is to cancel
+# run in a process of their own, which reports how the pull ended.
+PULL_SCRIPT = """
+import json, signal, sys
+import pyarrow.flight as flight
+# With SIGINT ignored, pyarrow raises the FlightCancelledError itself (with the message)
+# instead of turning it into a KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+port, token, ticket = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+options = flight.FlightCallOptions(headers=[(b"authorization", token.encode())])
+try:
+    flight.FlightClient("grpc://127.0.0.1:" + port).do_get(flight.Ticket(ticket),
+                                                          options).read_all()
+    print(json.dumps({"finished": True}))
+except BaseException as e:
+    print(json.dumps({"error": type(e).__name__, "message": str(e)}))
+"""
+
+
+def start_pull(server, options_header, ticket):
+    """A `DoGet` of `ticket` in a child process; `finish_pull` tells how it ended."""
+    return subprocess.Popen([sys.executable, "-c", PULL_SCRIPT, str(server.flight_port),
+                             options_header, ticket.ticket.hex()],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_pull(proc, timeout=60):
+    out, err = proc.communicate(timeout=timeout)
+    lines = out.strip().splitlines()
+    assert lines, err
+    return json.loads(lines[-1])
+
+
+def bearer_header(client, user, password):
+    """The `authorization` header value of a bearer token for `user`."""
+    return client.authenticate_basic_token(user, password)[1].decode()
+
+
 # -- tests --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])
@@ -200,6 +245,28 @@ def test_types_keep_their_meaning(server, adbc):
     assert types["is_gateway"] == pa.bool_()
     assert types["course_level"] == pa.int16()
     assert dates.schema.field("full_date").type == pa.date32()
+
+
+def test_a_session_option_returns_view_types_as_they_are(server):
+    conn = flightsql.connect(server.flight_uri(), db_kwargs={
+        "username": "admin", "password": server.password})
+    sql = "SELECT course_id FROM dim_course ORDER BY course_id LIMIT 3"
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            classic = cur.fetch_arrow_table()
+            cur.execute("SET lyceum.arrow_view_types = true")
+            cur.execute(sql)
+            views = cur.fetch_arrow_table()
+            cur.execute("RESET lyceum.arrow_view_types")
+            cur.execute(sql)
+            again = cur.fetch_arrow_table()
+    finally:
+        conn.close()
+    assert classic.schema.field("course_id").type == pa.string()
+    assert views.schema.field("course_id").type == pa.string_view()
+    assert again.schema.field("course_id").type == pa.string()
+    assert views.column("course_id").to_pylist() == classic.column("course_id").to_pylist()
 
 
 def test_pandas_and_polars_read_a_kpi_query_over_flight(server, adbc):
@@ -342,3 +409,313 @@ def test_a_large_pull_streams_in_messages_clients_accept(server, adbc):
     assert tuple(pa.compute.sum(table[k]).as_py() for k in keys) == expected
     # No message over gRPC's 4 MiB default: this client would have refused it.
     json.dumps(table.schema.names)
+
+
+def test_adbc_ingest_creates_appends_replaces_and_joins_with_the_warehouse(writable):
+    ids = [r[0] for r in pg_rows(writable, "SELECT student_id FROM dim_student "
+                                           "WHERE is_current ORDER BY student_id LIMIT 40")]
+    cohort = pa.table({"student_id": ids,
+                       "cohort": ["a" if i % 2 else "b" for i in range(len(ids))],
+                       "weight": [float(i) for i in range(len(ids))]})
+    conn = flightsql.connect(writable.flight_uri(), db_kwargs={
+        "username": "admin", "password": writable.password})
+    try:
+        with conn.cursor() as cur:
+            assert cur.adbc_ingest("cohort", cohort, mode="create",
+                                   db_schema_name="sandbox") == len(ids)
+            with pytest.raises(flightsql.Error, match="already exists"):
+                cur.adbc_ingest("cohort", cohort, mode="create", db_schema_name="sandbox")
+            assert cur.adbc_ingest("cohort", cohort, mode="append",
+                                   db_schema_name="sandbox") == len(ids)
+            cur.execute("SELECT count(*) FROM sandbox.cohort")
+            assert cur.fetchall() == [(2 * len(ids),)]
+            assert cur.adbc_ingest("cohort", cohort.slice(0, 10), mode="replace",
+                                   db_schema_name="sandbox") == 10
+            cur.execute("SELECT c.cohort, count(*) AS n FROM sandbox.cohort c "
+                        "JOIN dim_student s ON s.student_id = c.student_id AND s.is_current "
+                        "GROUP BY c.cohort ORDER BY c.cohort")
+            assert cur.fetchall() == [("a", 5), ("b", 5)]
+            # The star schema and system refuse ingest: PERMISSION_DENIED, 42501.
+            for schema in ("public", "system"):
+                with pytest.raises(flightsql.Error, match="42501"):
+                    cur.adbc_ingest("dim_student", cohort, mode="append",
+                                    db_schema_name=schema)
+        # The new table is in Flight metadata and pg_catalog at once.
+        tables = [t["table_name"] for c in conn.adbc_get_objects(
+            depth="tables", db_schema_filter="sandbox").read_all().to_pylist()
+            for s in c["catalog_db_schemas"] for t in s["db_schema_tables"]]
+        assert "cohort" in tables
+        assert conn.adbc_get_table_schema("cohort", db_schema_filter="sandbox").names == [
+            "student_id", "cohort", "weight"]
+    finally:
+        conn.close()
+    assert pg_rows(writable, "SELECT count(*) FROM pg_class c JOIN pg_namespace n "
+                             "ON n.oid = c.relnamespace WHERE n.nspname = 'sandbox' "
+                             "AND c.relname = 'cohort'") == [(1,)]
+
+
+def test_an_ingest_killed_mid_way_leaves_the_previous_version(lyceum_bin, warehouse,
+                                                              tmp_path):
+    copy = tmp_path / "wh"
+    shutil.copytree(warehouse, copy)
+    schema = pa.schema([("n", pa.int64()), ("label", pa.string())])
+    with LyceumServer(lyceum_bin, copy) as server:
+        before = pg_rows(server, "SELECT max(version) FROM system.snapshots")
+        conn = flightsql.connect(server.flight_uri(), db_kwargs={
+            "username": "admin", "password": server.password})
+        sent = []
+
+        def slow_batches():
+            for i in range(10_000):
+                if i == 5:
+                    # Rows are on their way into the table: kill the server now.
+                    server.proc.kill()
+                    server.proc.wait()
+                sent.append(i)
+                yield pa.record_batch([pa.array(range(i * 1000, (i + 1) * 1000)),
+                                       pa.array(["x" * 20] * 1000)], schema=schema)
+
+        reader = pa.RecordBatchReader.from_batches(schema, slow_batches())
+        with pytest.raises(Exception):
+            with conn.cursor() as cur:
+                cur.adbc_ingest("killed", reader, mode="create", db_schema_name="sandbox")
+        try:
+            conn.close()
+        except Exception:
+            pass
+        assert len(sent) >= 5
+    with LyceumServer(lyceum_bin, copy) as server:
+        assert pg_rows(server, "SELECT max(version) FROM system.snapshots") == before
+        assert pg_rows(server, "SELECT count(*) FROM pg_class WHERE relname = 'killed'") == [
+            (0,)]
+        # The warehouse still takes writes.
+        assert pg_rows(server, "SELECT count(*) FROM fact_enrollment")[0][0] > 0
+
+
+def test_cancel_flight_info_stops_a_running_query(server):
+    client = flight_client(server)
+    options = bearer_options(client, "admin", server.password)
+    # Minutes of work that yields between batches (a plan whose operators never yield,
+    # such as an aggregate over a cross join, cannot be interrupted in DataFusion 55).
+    sql = "SELECT sum(value % 7) AS s FROM generate_series(1, 20000000000) AS t(value)"
+    info = client.get_flight_info(flight.FlightDescriptor.for_command(statement_query(sql)),
+                                  options)
+    started = time.monotonic()
+    puller = start_pull(server, bearer_header(client, "admin", server.password),
+                        info.endpoints[0].ticket)
+    time.sleep(1.5)
+    # Another user cannot cancel it.
+    reader = bearer_options(client, "flight_reader", "reader-pw")
+    with pytest.raises(flight.FlightUnauthorizedError):
+        list(client.do_action(flight.Action("CancelFlightInfo", _field(1, info.serialize())),
+                              reader))
+    results = list(client.do_action(
+        flight.Action("CancelFlightInfo", _field(1, info.serialize())), options))
+    assert results and results[0].body.to_pybytes() == b"\x08\x01"  # CANCEL_STATUS_CANCELLED
+    outcome = finish_pull(puller)
+    assert outcome.get("error") == "FlightCancelledError", outcome
+    assert "57014" in outcome["message"], outcome
+    assert time.monotonic() - started < 30
+    # Nothing of it runs any more: not cancellable (CANCEL_STATUS_NOT_CANCELLABLE).
+    results = list(client.do_action(
+        flight.Action("CancelFlightInfo", _field(1, info.serialize())), options))
+    assert results[0].body.to_pybytes() == b"\x08\x03"
+    _, table = info_and_table(client, options, "SELECT 7 AS seven")
+    assert table.to_pylist() == [{"seven": 7}]
+
+
+# -- a pull far larger than the server's memory limit -------------------------------------
+
+PULL_SCALE = os.environ.get("LYCEUM_PULL_SCALE", "0.1")
+PULL_MEMORY_LIMIT_MIB = 24
+
+
+@pytest.fixture(scope="module")
+def pull_warehouse(lyceum_bin, tmp_path_factory):
+    """A warehouse at SF 0.1 (LYCEUM_PULL_SCALE): fact_attendance holds millions of rows."""
+    root = tmp_path_factory.mktemp("pull")
+    src, wh = root / "src", root / "wh"
+    for cmd in ([lyceum_bin, "generate", "--scale", PULL_SCALE, "--out", src, "--seed", "7"],
+                [lyceum_bin, "load", "--source", src, "--warehouse", wh]):
+        subprocess.run([str(c) for c in cmd], check=True, capture_output=True)
+    shutil.rmtree(src)
+    return wh
+
+
+def peak_rss_kib(pid):
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM for pid %d" % pid)
+
+
+def column_checksums_sql(schema, table):
+    """SQL computing, over pgwire, what `column_checksums_arrow` computes on the client."""
+    parts = ["count(*)"]
+    for f in schema:
+        name = f.name
+        parts.append("count(%s)" % name)
+        if pa.types.is_integer(f.type):
+            parts.append("sum(%s::bigint)::bigint" % name)
+        elif pa.types.is_string(f.type):
+            parts += ["sum(length(%s))::bigint" % name, "min(%s)" % name, "max(%s)" % name]
+        elif pa.types.is_boolean(f.type):
+            parts.append("sum(CASE WHEN %s THEN 1 ELSE 0 END)::bigint" % name)
+        else:
+            raise AssertionError("no checksum for %s %s" % (name, f.type))
+    # One term mixing columns, so that values moved between rows would show.
+    parts.append("sum((student_key * 31 + section_key * 17 + date_key) % 1000003)::bigint")
+    return "SELECT %s FROM %s" % (", ".join(parts), table)
+
+
+def column_checksums_arrow(table):
+    pc = pa.compute
+    out = [table.num_rows]
+    for f in table.schema:
+        col = table[f.name]
+        out.append(len(col) - col.null_count)
+        if pa.types.is_integer(f.type):
+            out.append(pc.sum(pc.cast(col, pa.int64())).as_py())
+        elif pa.types.is_string(f.type):
+            out += [pc.sum(pc.utf8_length(col)).as_py(), pc.min(col).as_py(),
+                    pc.max(col).as_py()]
+        elif pa.types.is_boolean(f.type):
+            out.append(pc.sum(pc.cast(col, pa.int64())).as_py())
+    mix = pc.add(pc.add(pc.multiply(pc.cast(table["student_key"], pa.int64()), 31),
+                        pc.multiply(pc.cast(table["section_key"], pa.int64()), 17)),
+                 pc.cast(table["date_key"], pa.int64()))
+    out.append(pc.sum(pc.subtract(mix, pc.multiply(pc.divide(mix, 1000003), 1000003))).as_py())
+    return tuple(out)
+
+
+def test_a_full_fact_attendance_pull_arrives_whole_in_bounded_server_memory(
+        lyceum_bin, pull_warehouse):
+    with LyceumServer(lyceum_bin, pull_warehouse, "--memory-limit",
+                      "%dMiB" % PULL_MEMORY_LIMIT_MIB) as server:
+        conn = flightsql.connect(server.flight_uri(), db_kwargs={
+            "username": "admin", "password": server.password})
+        try:
+            with conn.cursor() as cur:
+                # Warm up: the pinned snapshot and the table's metadata are in memory.
+                cur.execute("SELECT count(*) FROM fact_attendance")
+                cur.fetchall()
+                before = peak_rss_kib(server.proc.pid)
+                cur.execute("SELECT * FROM fact_attendance")
+                batches = []
+                for batch in cur.fetch_record_batch():
+                    batches.append(batch)
+                peak = peak_rss_kib(server.proc.pid)
+        finally:
+            conn.close()
+        table = pa.Table.from_batches(batches)
+        result_mib = table.nbytes / 2**20
+        growth_mib = (peak - before) / 1024
+        print("\nfact_attendance: %d rows, %.0f MiB as Arrow in %d batches; server peak RSS "
+              "%.0f MiB (+%.0f MiB while streaming), memory limit %d MiB" % (
+                  table.num_rows, result_mib, len(batches), peak / 1024, growth_mib,
+                  PULL_MEMORY_LIMIT_MIB))
+        with psycopg.connect(**server.conninfo(), autocommit=True) as c:
+            expected = c.execute(column_checksums_sql(table.schema, "fact_attendance")
+                                 ).fetchone()
+    assert column_checksums_arrow(table) == tuple(expected)
+    assert result_mib > 3 * PULL_MEMORY_LIMIT_MIB, result_mib
+    # The server streams: a few batches in flight, never the result.
+    assert growth_mib < result_mib / 3, (growth_mib, result_mib)
+
+
+def test_sigterm_stops_both_endpoints_after_the_grace_period(lyceum_bin, warehouse):
+    server = LyceumServer(lyceum_bin, warehouse, "--shutdown-grace", "1").__enter__()
+    try:
+        client = flight_client(server)
+        options = bearer_options(client, "admin", server.password)
+        # A Flight pull and a pgwire query, both far longer than the grace period.
+        sql = "SELECT sum(value % 7) AS s FROM generate_series(1, 20000000000) AS t(value)"
+        info = client.get_flight_info(
+            flight.FlightDescriptor.for_command(statement_query(sql)), options)
+        puller = start_pull(server, bearer_header(client, "admin", server.password),
+                            info.endpoints[0].ticket)
+        outcome = {}
+
+        def query():
+            try:
+                with psycopg.connect(**server.conninfo(), autocommit=True) as c:
+                    c.execute(sql).fetchall()
+                outcome["pg"] = "finished"
+            except Exception as e:  # noqa: BLE001 - the test inspects it
+                outcome["pg"] = e
+
+        pg_query = threading.Thread(target=query)
+        pg_query.start()
+        time.sleep(1.5)
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        status = server.proc.wait(timeout=20)
+        stopped_after = time.monotonic() - started
+        pg_query.join(20)
+        outcome["flight"] = finish_pull(puller)
+    finally:
+        server.stop()
+    assert status == 0, server.stderr()[-3000:]
+    assert stopped_after < 8, stopped_after
+    # A result cut short is an error, never a complete-looking result.
+    assert outcome["flight"].get("error") == "FlightUnavailableError", outcome
+    assert isinstance(outcome.get("pg"), psycopg.OperationalError), outcome
+    # Neither endpoint accepts work any more.
+    with pytest.raises(flight.FlightUnavailableError):
+        flight_client(server).get_flight_info(
+            flight.FlightDescriptor.for_command(statement_query("SELECT 1")),
+            flight.FlightCallOptions(timeout=5))
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(**server.conninfo(connect_timeout=3))
+
+
+def test_flight_serves_tls_with_the_postgres_certificate(lyceum_bin, warehouse, tmp_path):
+    cert, key = tmp_path / "server.crt", tmp_path / "server.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    with LyceumServer(lyceum_bin, warehouse, "--tls-cert", cert, "--tls-key", key) as server:
+        assert any("grpc+tls://" in line for line in server.stdout_lines)
+        uri = "grpc+tls://127.0.0.1:%d" % server.flight_port
+        conn = flightsql.connect(uri, db_kwargs={
+            "username": "admin", "password": server.password,
+            "adbc.flight.sql.client_option.tls_root_certs": cert.read_text()})
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) AS n FROM dim_course")
+                flight_count = cur.fetchall()
+        finally:
+            conn.close()
+        assert flight_count == pg_rows(server, "SELECT count(*) FROM dim_course")
+        # The plaintext scheme gets no answer from a TLS endpoint.
+        plain_client = flight.FlightClient("grpc://127.0.0.1:%d" % server.flight_port)
+        with pytest.raises(flight.FlightError):
+            plain_client.authenticate_basic_token("admin", server.password,
+                                                  flight.FlightCallOptions(timeout=5))
+        # The same certificate serves the Postgres wire.
+        with psycopg.connect(**server.conninfo(sslmode="verify-ca", sslrootcert=str(cert)),
+                             autocommit=True) as c:
+            assert c.pgconn.ssl_in_use
+            assert c.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_both_endpoints_share_the_session_limit(lyceum_bin, warehouse):
+    with LyceumServer(lyceum_bin, warehouse, "--max-connections", "2") as server:
+        client = flight_client(server)
+        with psycopg.connect(**server.conninfo(), autocommit=True) as pg:
+            # One Postgres connection and one Flight session (a token) take both places.
+            options = bearer_options(client, "admin", server.password)
+            with pytest.raises(pa.ArrowException, match="53300"):
+                client.authenticate_basic_token("admin", server.password)
+            with pytest.raises(psycopg.OperationalError, match="too many"):
+                psycopg.connect(**server.conninfo())
+            # The sessions that hold places keep working.
+            _, table = info_and_table(client, options, "SELECT 1 AS one")
+            assert table.to_pylist() == [{"one": 1}]
+            assert pg.execute("SELECT 2").fetchone() == (2,)
+        # The Postgres connection's place is free again.
+        time.sleep(0.3)
+        _, table = info_and_table(client, basic_options("admin", server.password),
+                                  "SELECT 3 AS three")
+        assert table.to_pylist() == [{"three": 3}]

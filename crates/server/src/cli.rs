@@ -231,7 +231,8 @@ pub struct ListenArgs {
     )]
     pub auth: PgAuth,
 
-    /// TLS certificate chain (PEM) for the Postgres endpoint; with --tls-key.
+    /// TLS certificate chain (PEM) for both endpoints; with --tls-key. Postgres clients
+    /// may then ask for TLS; Flight SQL serves only TLS (`grpc+tls://`).
     #[arg(
         long,
         value_name = "FILE",
@@ -253,7 +254,9 @@ pub struct ListenArgs {
     #[arg(long, env = "LYCEUM_REQUIRE_TLS")]
     pub require_tls: bool,
 
-    /// Most Postgres connections served at once; more are refused with SQLSTATE 53300.
+    /// Most sessions served at once, Postgres connections and Flight SQL sessions (one per
+    /// bearer token) together; more are refused with SQLSTATE 53300 (Flight:
+    /// RESOURCE_EXHAUSTED).
     #[arg(
         long,
         value_name = "N",

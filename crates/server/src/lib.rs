@@ -23,9 +23,10 @@ pub mod cli;
 mod commands;
 pub mod error;
 pub mod flight;
-mod lifecycle;
+pub mod lifecycle;
 pub mod pg;
 mod telemetry;
+pub mod tls;
 
 use std::process::ExitCode;
 use std::time::Duration;

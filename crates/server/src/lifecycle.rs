@@ -1,10 +1,15 @@
-//! What every endpoint's server shares about its life: how it learns to stop.
+//! What every endpoint's server shares about its life: how many sessions it admits and
+//! how it learns to stop. (Statements are cancelled through the engine's one session
+//! registry, `lyceum_engine::session::Registry`, whichever endpoint asks; TLS for both
+//! endpoints comes from `crate::tls`.)
 //!
 //! The Postgres wire and Flight SQL servers each install their own handlers for SIGTERM and
 //! SIGINT (tokio delivers a signal to every handler), stop accepting, and give running work
 //! the same grace period (`--shutdown-grace`).
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tracing::info;
 
@@ -81,4 +86,68 @@ pub(crate) async fn watch_stop(grace: std::time::Duration) -> std::io::Result<St
         .await
         .map_err(|_| std::io::Error::other("the stop watch thread ended during startup"))??;
     Ok(StopWatch { stop, grace_over })
+}
+
+/// The sessions both endpoints hold together, under one limit (`--max-connections`): a
+/// Postgres connection, a Flight SQL session (one per bearer token).
+#[derive(Debug)]
+pub struct Admission {
+    max: usize,
+    held: AtomicUsize,
+}
+
+impl Admission {
+    pub fn new(max: usize) -> Arc<Admission> {
+        Arc::new(Admission {
+            max,
+            held: AtomicUsize::new(0),
+        })
+    }
+
+    /// Takes a place, or `None` when all are taken (the caller refuses with 53300).
+    pub fn admit(self: &Arc<Self>) -> Option<Slot> {
+        self.held
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(self.clone()))
+    }
+
+    /// Places taken now.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
+    }
+}
+
+/// One session's place under [`Admission`]; freed on drop.
+#[derive(Debug)]
+pub struct Slot(Arc<Admission>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.held.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_counts_places_until_they_are_dropped() {
+        let admission = Admission::new(2);
+        let a = admission.admit().expect("first");
+        let b = admission.admit().expect("second");
+        assert!(admission.admit().is_none());
+        drop(a);
+        let c = admission.admit().expect("a place came free");
+        assert_eq!(admission.held(), 2);
+        drop((b, c));
+        assert_eq!(admission.held(), 0);
+    }
 }

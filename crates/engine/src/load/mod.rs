@@ -20,6 +20,7 @@ mod value;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::array::{Array, AsArray};
@@ -285,7 +286,8 @@ async fn existing_keys(
             "SELECT student_id || '|' || CAST(effective_from AS VARCHAR), CAST(student_key AS BIGINT) FROM public.dim_student",
         ),
     ];
-    let engine = Engine::new(warehouse.clone())?;
+    // DataFusion's own SQL: these queries need no PostgreSQL spellings.
+    let engine = Engine::new(warehouse.clone(), Arc::new(crate::session::Plain))?;
     let mut session = engine.session(crate::auth::Identity::local())?;
     session
         .execute(&format!("SET lyceum.as_of = {version}"))

@@ -189,7 +189,7 @@ async fn load_accounts_for_every_row_and_is_idempotent() -> Result<()> {
             .any(|f| f.file.ends_with("attendance_empty.csv") && f.status == "EMPTY")
     );
 
-    let engine = Engine::new(wh.clone())?;
+    let engine = Engine::new(wh.clone(), crate::pgcatalog::PostgresProfile::new()?)?;
     assert_eq!(
         query(&engine, "SELECT count(*) FROM fact_enrollment").await?,
         ["2"]

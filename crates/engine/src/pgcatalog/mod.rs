@@ -12,7 +12,9 @@
 //!   rather than its built-ins (its roles, statistics, database descriptions);
 //! - [`functions`]: `pg_get_constraintdef`, `obj_description`, `pg_table_is_visible`,
 //!   `has_table_privilege`, ... answered from the same model;
-//! - [`rewrite`]: syntax-tree rewrites for PostgreSQL spellings DataFusion lacks.
+//! - [`rewrite`]: syntax-tree rewrites for PostgreSQL spellings DataFusion lacks;
+//! - `session_functions`: `current_setting`, `current_schema`, `pg_backend_pid`, ...;
+//! - [`PostgresProfile`]: all of this as the session core's Postgres profile.
 //!
 //! A relation that Lyceum does not have is not invented: tables such as `pg_trigger` or
 //! `pg_inherits` are PostgreSQL's built-in (empty) content, which is the truth here too.
@@ -23,8 +25,10 @@ pub mod empty;
 pub mod functions;
 pub mod information_schema;
 pub mod oids;
+mod profile;
 pub mod relations;
 pub mod rewrite;
+mod session_functions;
 pub mod table;
 pub mod types;
 
@@ -42,8 +46,10 @@ use datafusion_pg_catalog::pg_catalog::{ArrowTable, PgCatalogStaticTables};
 use lyceum_catalog::PrincipalStore;
 
 pub use functions::CatalogState;
+pub use profile::PostgresProfile;
 pub use relations::Model;
 pub use rewrite::rewrite;
+pub use session_functions::version_string;
 
 use crate::error::Result;
 use crate::session::{SessionInfo, Snapshot};

@@ -16,10 +16,11 @@
 mod batch;
 mod control;
 mod cursor;
-mod functions;
+mod info;
 mod listing;
 mod options;
 mod prepared;
+mod profile;
 mod redact;
 pub mod sandbox;
 mod set_undo;
@@ -47,23 +48,30 @@ use tracing::{Instrument, debug, info_span};
 
 pub use batch::Batch;
 pub use control::Canceller;
-pub use functions::{SessionInfo, version_string};
+pub use info::{Activity, SessionInfo};
+pub(crate) use info::{engine_option, search_path_schemas};
 pub use listing::{Listing, TableKind, TableListing};
 pub use options::LyceumOptions;
 pub use prepared::Prepared;
+pub use profile::{Plain, Profile, SessionProfile};
 pub use redact::redact_passwords;
 pub use settings::{Reported, SERVER_VERSION, SERVER_VERSION_NUM, Settings};
 pub use snapshot::Snapshot;
-pub use statement::{Action, Parsed, SetValue, UserSpec};
+pub use statement::{Action, Parsed, SetValue, UserSpec, is_engine_option};
 pub use transaction::{TransactionStatus, TransactionWarning};
 
 use crate::auth::{Auth, Identity};
 use crate::error::{EngineError, Result};
 use crate::memory::MemoryLimits;
-use crate::pgcatalog;
 use crate::warehouse::Warehouse;
 use control::Limits;
 use transaction::Transaction;
+
+/// The key of a `lyceum.*` option (`as_of` for `lyceum.as_of`), any case.
+fn lyceum_key(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    lower.strip_prefix("lyceum.").map(str::to_string)
+}
 
 /// The catalog name clients see (`lyceum`), with schemas `public` and `system`.
 pub const CATALOG: &str = "lyceum";
@@ -113,6 +121,31 @@ impl Registry {
         };
         canceller.cancel();
         Ok(true)
+    }
+
+    /// Cancels the statement of session `pid` if `secret` is its cancel key (compared in
+    /// constant time), whoever asks: the key is the proof (PostgreSQL's `CancelRequest`).
+    /// Returns whether it did.
+    pub fn cancel_with_secret(&self, pid: i32, secret: i32) -> bool {
+        use subtle::ConstantTimeEq;
+        let found = self
+            .sessions
+            .lock()
+            .ok()
+            .and_then(|sessions| sessions.get(&pid).cloned());
+        let Some((canceller, info)) = found else {
+            return false;
+        };
+        let Some(info) = info.upgrade() else {
+            return false;
+        };
+        let key = info.cancel_secret().to_be_bytes();
+        if bool::from(key.ct_eq(&secret.to_be_bytes())) {
+            canceller.cancel();
+            true
+        } else {
+            false
+        }
     }
 
     /// Ends session `pid` for user `by` (`pg_terminate_backend`): its statement is
@@ -178,20 +211,26 @@ pub struct Engine {
     snapshots: Mutex<Vec<Arc<Snapshot>>>,
     auth: Auth,
     registry: Arc<Registry>,
-    pg_static: Arc<pgcatalog::StaticTables>,
+    /// The face every session shows its clients (see [`profile`]).
+    profile: Arc<dyn Profile>,
 }
 
 /// How many pinned snapshots stay cached (time travel to older ones reopens them).
 const SNAPSHOT_CACHE: usize = 4;
 
 impl Engine {
-    /// An engine with the machine's default memory limits.
-    pub fn new(warehouse: Warehouse) -> Result<Arc<Engine>> {
-        Engine::with_memory(warehouse, MemoryLimits::machine_default())
+    /// An engine with the machine's default memory limits whose sessions show
+    /// `profile`'s face.
+    pub fn new(warehouse: Warehouse, profile: Arc<dyn Profile>) -> Result<Arc<Engine>> {
+        Engine::with_memory(warehouse, MemoryLimits::machine_default(), profile)
     }
 
     /// An engine whose queries together use at most `memory`.
-    pub fn with_memory(warehouse: Warehouse, memory: MemoryLimits) -> Result<Arc<Engine>> {
+    pub fn with_memory(
+        warehouse: Warehouse,
+        memory: MemoryLimits,
+        profile: Arc<dyn Profile>,
+    ) -> Result<Arc<Engine>> {
         Ok(Arc::new(Engine {
             auth: Auth::new(warehouse.principals().clone()),
             warehouse,
@@ -199,7 +238,7 @@ impl Engine {
             memory,
             snapshots: Mutex::new(Vec::new()),
             registry: Arc::new(Registry::default()),
-            pg_static: Arc::new(pgcatalog::StaticTables::load()?),
+            profile,
         }))
     }
 
@@ -230,13 +269,13 @@ impl Engine {
             settings.force("is_superuser", if info.superuser() { "on" } else { "off" });
             settings.force("session_authorization", info.user());
         }
-        let catalog_state = Arc::new(pgcatalog::CatalogState::default());
-        let ctx = new_context(self, &info, &catalog_state)?;
+        let face = self.profile.attach(&info);
+        let ctx = new_context(self, &face)?;
         Ok(Session {
             engine: self.clone(),
             ctx,
             info,
-            catalog_state,
+            face,
             pinned: None,
             batch_version: None,
             tx: Transaction::default(),
@@ -297,15 +336,11 @@ const ENGINE_DEFAULTS: &[(&str, &str)] = &[
 ];
 
 /// A DataFusion context configured for Lyceum, with the session's functions.
-fn new_context(
-    engine: &Arc<Engine>,
-    info: &Arc<SessionInfo>,
-    catalog_state: &Arc<pgcatalog::CatalogState>,
-) -> Result<SessionContext> {
+fn new_context(engine: &Arc<Engine>, face: &Arc<dyn SessionProfile>) -> Result<SessionContext> {
     let mut config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG, "public")
         .with_create_default_catalog_and_schema(false)
-        // PostgreSQL's information_schema is Lyceum's (see `pgcatalog::information_schema`).
+        // A profile brings its own information_schema, if any.
         .with_information_schema(false)
         .with_option_extension(LyceumOptions::default());
     for (name, value) in ENGINE_DEFAULTS {
@@ -319,8 +354,7 @@ fn new_context(
     let runtime = engine.memory.session_runtime(&engine.runtime)?;
     let mut ctx = SessionContext::new_with_config_rt(config, runtime);
     datafusion_functions_json::register_all(&mut ctx)?;
-    pgcatalog::register_functions(&ctx, &engine.pg_static, catalog_state, info);
-    functions::register(&ctx, info, &engine.registry);
+    face.register(&ctx, &engine.registry);
     Ok(ctx)
 }
 
@@ -328,7 +362,7 @@ fn new_context(
 pub enum QueryOutput {
     /// Rows, streamed batch by batch. `schema` has the names clients see (a name repeated
     /// in the select list is unique in the stream's own schema; see
-    /// [`pgcatalog::rewrite::client_name`]).
+    /// [`SessionProfile::client_schema`]).
     Rows {
         schema: SchemaRef,
         stream: SendableRecordBatchStream,
@@ -378,8 +412,8 @@ pub struct Session {
     engine: Arc<Engine>,
     ctx: SessionContext,
     info: Arc<SessionInfo>,
-    /// The model of the pinned version, read by the catalog functions.
-    catalog_state: Arc<pgcatalog::CatalogState>,
+    /// The profile's part of this session (its catalog functions' state).
+    face: Arc<dyn SessionProfile>,
     pinned: Option<u64>,
     /// The version the statements of the current query string read (outside a transaction).
     batch_version: Option<u64>,
@@ -562,7 +596,7 @@ impl Session {
                 let plan = self.plan(statement).await?;
                 let inferred = prepared::plan_parameter_types(&plan, declared.len())?;
                 let schema =
-                    returns_rows(&plan).then(|| SchemaRef::from(plan.schema().as_arrow().clone()));
+                    returns_rows(&plan).then(|| self.face.client_schema(plan.schema().as_arrow()));
                 (schema, Some((version, plan)), inferred)
             }
             Action::Show { name } => (Some(prepared::one_text_column(name)), None, vec![]),
@@ -587,7 +621,7 @@ impl Session {
                     let insert = self
                         .ctx
                         .state()
-                        .statement_to_plan(pgcatalog::rewrite(statement))
+                        .statement_to_plan(self.face.rewrite(statement))
                         .await?;
                     let inferred = prepared::plan_parameter_types(&insert, declared.len())?;
                     (None, None, inferred)
@@ -682,7 +716,7 @@ impl Session {
                 let plan = limits.run(self.plan(statement)).await?;
                 // The client was told the columns at Describe: never send others.
                 if let Some(described) = &prepared.schema {
-                    let now = pgcatalog::rewrite::client_schema(plan.schema().as_arrow());
+                    let now = self.face.client_schema(plan.schema().as_arrow());
                     if !same_columns(described, &now) {
                         return Err(EngineError::CachedPlanChanged);
                     }
@@ -795,6 +829,18 @@ impl Session {
                     }
                     self.set_as_of(None);
                     self.pinned = None;
+                } else if let Some(key) = lyceum_key(name) {
+                    // DataFusion's RESET does not reach extension options: set the default.
+                    use datafusion::common::config::ExtensionOptions;
+                    let default = LyceumOptions::default()
+                        .entries()
+                        .into_iter()
+                        .find(|e| e.key == key)
+                        .ok_or_else(|| EngineError::UnknownSetting { name: name.clone() })?;
+                    let value = default.value.ok_or_else(|| EngineError::Unsupported {
+                        what: format!("RESET {name}"),
+                    })?;
+                    self.set_engine_option(name, &value)?;
                 } else if statement::is_engine_option(name) {
                     self.may_set(name)?;
                     let reset = DFStatement::Reset(ResetStatement::Variable(object_name(name)));
@@ -827,7 +873,7 @@ impl Session {
                 limits.run(self.pin()).await?;
                 let plan = limits.run(self.plan(query)).await?;
                 let df = self.ctx.execute_logical_plan(plan).await?;
-                let schema = pgcatalog::rewrite::client_schema(df.schema().as_arrow());
+                let schema = self.face.client_schema(df.schema().as_arrow());
                 let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
                 self.cursors
                     .insert(name.clone(), cursor::Cursor::new(schema, stream, *hold));
@@ -1017,7 +1063,7 @@ impl Session {
         let declared = match self
             .ctx
             .state()
-            .statement_to_plan(pgcatalog::rewrite(wrapper))
+            .statement_to_plan(self.face.rewrite(wrapper))
             .await?
         {
             LogicalPlan::Statement(datafusion::logical_expr::Statement::Prepare(p)) => p
@@ -1055,7 +1101,7 @@ impl Session {
     }
 
     async fn plan(&self, statement: &DFStatement) -> Result<LogicalPlan> {
-        let statement = pgcatalog::rewrite(statement.clone());
+        let statement = self.face.rewrite(statement.clone());
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         match &plan {
             LogicalPlan::Ddl(ddl) => {
@@ -1098,7 +1144,7 @@ impl Session {
                 self.may_set(&set.variable)?;
                 let previous_as_of = self.as_of();
                 let previous =
-                    functions::engine_option(self.ctx.state().config().options(), &set.variable)
+                    info::engine_option(self.ctx.state().config().options(), &set.variable)
                         .flatten();
                 let name = set.variable.clone();
                 self.ctx.execute_logical_plan(plan).await?.collect().await?;
@@ -1121,7 +1167,7 @@ impl Session {
         let df = limits
             .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
             .await?;
-        let schema = pgcatalog::rewrite::client_schema(df.schema().as_arrow());
+        let schema = self.face.client_schema(df.schema().as_arrow());
         let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
         Ok(QueryOutput::Rows {
             schema,
@@ -1178,14 +1224,14 @@ impl Session {
     fn reset_all(&mut self) -> Result<()> {
         self.info.settings().reset_all();
         self.set_undo.clear();
-        self.ctx = new_context(&self.engine, &self.info, &self.catalog_state)?;
+        self.ctx = new_context(&self.engine, &self.face)?;
         self.pinned = None;
         Ok(())
     }
 
     fn show(&self, name: &str) -> Result<QueryOutput> {
         let value = if statement::is_engine_option(name) {
-            functions::engine_option(self.ctx.state().config().options(), name)
+            info::engine_option(self.ctx.state().config().options(), name)
                 .ok_or_else(|| EngineError::UnknownSetting { name: name.into() })?
         } else {
             Some(
@@ -1207,7 +1253,7 @@ impl Session {
         let mut entries = self.info.settings().all();
         let config = self.ctx.state().config().options().clone();
         for name in ["lyceum.as_of"] {
-            if let Some(value) = functions::engine_option(&config, name) {
+            if let Some(value) = info::engine_option(&config, name) {
                 entries.push((
                     name.to_string(),
                     value.unwrap_or_default(),
@@ -1303,8 +1349,7 @@ impl Session {
     /// the users, read it again.
     async fn refresh_roles(&self) -> Result<()> {
         let principals = self.engine.auth.principals().await?;
-        self.catalog_state
-            .set_roles(pgcatalog::users_of(&principals));
+        self.face.principals_changed(&principals).await;
         Ok(())
     }
 
@@ -1351,18 +1396,16 @@ impl Session {
         Ok(())
     }
 
-    /// The catalog this session sees for `snapshot`: its tables, `pg_catalog` and
-    /// `information_schema`.
+    /// The catalog this session sees for `snapshot`: its tables and the profile's system
+    /// schemas.
     async fn catalog_of(&self, snapshot: &Snapshot) -> Result<Arc<dyn CatalogProvider>> {
-        pgcatalog::session_catalog(
-            snapshot,
-            &self.info,
-            &self.engine.registry,
-            &self.engine.pg_static,
-            self.engine.warehouse.principals(),
-            &self.catalog_state,
-        )
-        .await
+        self.face
+            .catalog(
+                snapshot,
+                &self.engine.registry,
+                self.engine.warehouse.principals(),
+            )
+            .await
     }
 
     /// Reads the warehouse as this session's uncommitted writes left it.
@@ -1390,13 +1433,19 @@ impl Session {
     }
 
     fn as_of(&self) -> Option<u64> {
+        self.options().as_of
+    }
+
+    /// The session's `lyceum.*` settings.
+    pub fn options(&self) -> LyceumOptions {
         let state = self.ctx.state();
         state
             .config()
             .options()
             .extensions
             .get::<LyceumOptions>()
-            .and_then(|o| o.as_of)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

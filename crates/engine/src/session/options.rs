@@ -8,6 +8,10 @@ extensions_options! {
     pub struct LyceumOptions {
         /// Read this warehouse version instead of the latest (time travel).
         pub as_of: Option<u64>, default = None
+        /// Send string and binary columns to Arrow clients (Flight SQL) as DataFusion
+        /// holds them (`Utf8View`, `BinaryView`, dictionaries) instead of the classic
+        /// `Utf8` / `Binary` every client reads: faster for clients that read views.
+        pub arrow_view_types: bool, default = false
     }
 }
 

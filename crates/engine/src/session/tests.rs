@@ -67,7 +67,10 @@ pub(super) fn tmp() -> Result<tempfile::TempDir> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_are_per_session_and_read_by_functions() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut a = engine.session(Identity::local())?;
     let mut b = engine.session(Identity::local())?;
     a.execute("SET application_name = 'metabase'").await?;
@@ -160,7 +163,7 @@ async fn settings_are_per_session_and_read_by_functions() -> Result<()> {
 async fn a_transaction_reads_one_snapshot_and_fails_on_error() -> Result<()> {
     let dir = tmp()?;
     let warehouse = loaded_warehouse(dir.path(), false).await?;
-    let engine = Engine::new(warehouse.clone())?;
+    let engine = Engine::new(warehouse.clone(), crate::pgcatalog::PostgresProfile::new()?)?;
     let mut session = engine.session(Identity::local())?;
     let count = "SELECT count(*) FROM dim_term";
     let before = one(&mut session, count).await?;
@@ -261,7 +264,7 @@ async fn a_transaction_reads_one_snapshot_and_fails_on_error() -> Result<()> {
 async fn prepared_statements_infer_types_bind_and_replan() -> Result<()> {
     let dir = tmp()?;
     let warehouse = loaded_warehouse(dir.path(), false).await?;
-    let engine = Engine::new(warehouse.clone())?;
+    let engine = Engine::new(warehouse.clone(), crate::pgcatalog::PostgresProfile::new()?)?;
     let mut session = engine.session(Identity::local())?;
     let prepared = session
         .prepare("SELECT count(*) FROM dim_term WHERE term_key >= $1", &[])
@@ -352,7 +355,10 @@ async fn prepared_statements_infer_types_bind_and_replan() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn superusers_manage_users() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut admin = engine.session(Identity::local())?;
     admin.execute("CREATE USER analyst PASSWORD 'pw1'").await?;
     admin
@@ -419,7 +425,10 @@ async fn superusers_manage_users() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_catalog_describes_the_warehouse() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut s = engine.session(Identity::local())?;
     assert_eq!(
         rows(&mut s, "SELECT oid, nspname FROM pg_namespace ORDER BY oid").await?,
@@ -562,7 +571,10 @@ async fn pg_catalog_describes_the_warehouse() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statements_time_out_and_are_canceled() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut session = engine.session(Identity::local())?;
     let slow = "SELECT count(*) FROM generate_series(1, 100000000000) AS t(x) WHERE x % 7 = 3";
     session.execute("SET statement_timeout = 200").await?;
@@ -644,7 +656,10 @@ async fn statements_time_out_and_are_canceled() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_streams_and_cancel_reaches_the_running_statement_of_a_batch() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut session = engine.session(Identity::local())?;
     session.execute("BEGIN").await?;
     session
@@ -722,7 +737,7 @@ async fn engine_defaults_hold_and_cross_joins_build_on_the_small_side() -> Resul
         max_retries: 0,
     };
     crate::load::load(&wh, &options).await?;
-    let engine = Engine::new(wh)?;
+    let engine = Engine::new(wh, crate::pgcatalog::PostgresProfile::new()?)?;
     let mut s = engine.session(Identity::local())?;
     let option = "datafusion.optimizer.use_statistics_registry";
     assert_eq!(one(&mut s, &format!("SHOW {option}")).await?, "true");

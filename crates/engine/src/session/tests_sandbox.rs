@@ -27,7 +27,7 @@ fn tag(output: &QueryOutput) -> String {
 async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
     let dir = tmp()?;
     let warehouse = loaded_warehouse(dir.path(), false).await?;
-    let engine = Engine::new(warehouse.clone())?;
+    let engine = Engine::new(warehouse.clone(), crate::pgcatalog::PostgresProfile::new()?)?;
     let mut s = engine.session(Identity::local())?;
     let v0 = latest(&mut s).await?;
 
@@ -130,7 +130,7 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
     );
 
     // Another engine over the same warehouse (a restart) sees the same tables and OIDs.
-    let restarted = Engine::new(warehouse.clone())?;
+    let restarted = Engine::new(warehouse.clone(), crate::pgcatalog::PostgresProfile::new()?)?;
     let mut r = restarted.session(Identity::local())?;
     assert_eq!(
         one(&mut r, "SELECT count(*) FROM sandbox.cohort").await?,
@@ -171,7 +171,10 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_star_schema_is_refused_and_bad_rows_write_nothing() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut s = engine.session(Identity::local())?;
     for sql in [
         "CREATE TABLE public.mine (a int)",
@@ -250,7 +253,10 @@ async fn the_star_schema_is_refused_and_bad_rows_write_nothing() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_writes_commit_with_their_transaction() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut s = engine.session(Identity::local())?;
     let mut other = engine.session(Identity::local())?;
     s.execute("CREATE TABLE sandbox.t (a int, b text)").await?;
@@ -333,7 +339,10 @@ async fn sandbox_writes_commit_with_their_transaction() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_from_stdin_loads_rows_or_nothing() -> Result<()> {
     let dir = tmp()?;
-    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?)?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
     let mut s = engine.session(Identity::local())?;
     s.execute("CREATE TABLE sandbox.t (a int NOT NULL, b text, d date)")
         .await?;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use lyceum_engine::auth::Bootstrap;
 use lyceum_engine::memory::format_size;
+use lyceum_engine::pgcatalog::PostgresProfile;
 use lyceum_engine::session::{CATALOG, Engine};
 use lyceum_engine::warehouse::Warehouse;
 use tracing::{info, warn};
@@ -95,7 +96,8 @@ pub(crate) async fn serve(
         query = %format_size(memory.query),
         "memory limits"
     );
-    let engine = Engine::with_memory(warehouse, memory)?;
+    // Lyceum's SQL is PostgreSQL's on both endpoints: one profile, the same answers.
+    let engine = Engine::with_memory(warehouse, memory, PostgresProfile::new()?)?;
     bootstrap_admin(&engine, listen).await?;
     // Signal handlers are installed when `start` returns: a signal sent right after the
     // announcement below is handled.
@@ -106,15 +108,22 @@ pub(crate) async fn serve(
             let flight_addr = listener
                 .local_addr()
                 .map_err(|e| CliError::io("cannot read the bound address", e))?;
+            let tls = match (&listen.tls_cert, &listen.tls_key) {
+                (Some(cert), Some(key)) => Some(crate::tls::flight_config(cert, key)?),
+                _ => None,
+            };
+            let tls_on = tls.is_some();
             let options = flight::FlightOptions {
                 token_ttl: Duration::from_secs_f64(listen.flight_token_ttl),
                 grace: Duration::from_secs_f64(listen.shutdown_grace),
+                tls,
+                admission: options.admission.clone(),
             };
             let running = flight::start(listener, engine.clone(), options)
                 .await
                 .map_err(|e| CliError::io("cannot start the flight sql server", e))?;
             info!(addr = %flight_addr, "flight sql listening");
-            println!("{}", flight_listening_line(flight_addr));
+            println!("{}", flight_listening_line(flight_addr, tls_on));
             Some(running)
         }
         None => None,
@@ -138,7 +147,7 @@ pub(crate) async fn serve(
 /// insecure or cannot work.
 fn pg_options(listen: &ListenArgs) -> Result<pg::PgOptions, CliError> {
     let tls = match (&listen.tls_cert, &listen.tls_key) {
-        (Some(cert), Some(key)) => Some(pg::tls::acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(crate::tls::pg_acceptor(cert, key)?),
         _ => None,
     };
     if listen.require_tls && tls.is_none() {
@@ -160,7 +169,7 @@ fn pg_options(listen: &ListenArgs) -> Result<pg::PgOptions, CliError> {
         auth,
         tls,
         require_tls: listen.require_tls,
-        max_connections: listen.max_connections as usize,
+        admission: crate::lifecycle::Admission::new(listen.max_connections as usize),
         grace: Duration::from_secs_f64(listen.shutdown_grace),
         authentication_timeout: Duration::from_secs_f64(listen.authentication_timeout),
     })
@@ -213,9 +222,10 @@ async fn bootstrap_admin(engine: &Engine, listen: &ListenArgs) -> Result<(), Cli
 
 /// `lyceum: flight sql listening on 127.0.0.1:50051 (grpc://127.0.0.1:50051)`: tests parse
 /// the port from this line.
-pub(crate) fn flight_listening_line(addr: SocketAddr) -> String {
+pub(crate) fn flight_listening_line(addr: SocketAddr, tls: bool) -> String {
     format!(
-        "lyceum: flight sql listening on {addr} (grpc://{}:{})",
+        "lyceum: flight sql listening on {addr} ({}://{}:{})",
+        if tls { "grpc+tls" } else { "grpc" },
         client_host(addr),
         addr.port()
     )

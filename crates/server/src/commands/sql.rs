@@ -17,6 +17,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::TryStreamExt;
 use lyceum_engine::EngineError;
 use lyceum_engine::auth::Identity;
+use lyceum_engine::pgcatalog::PostgresProfile;
 use lyceum_engine::session::{Engine, QueryOutput};
 use lyceum_engine::warehouse::Warehouse;
 
@@ -37,7 +38,7 @@ pub async fn run(args: SqlArgs) -> Result<(), CliError> {
         return Err(CliError::Usage("no SQL to run".into()));
     }
     let warehouse = Warehouse::open(&args.warehouse.warehouse)?;
-    let engine = Engine::new(warehouse)?;
+    let engine = Engine::new(warehouse, PostgresProfile::new()?)?;
     // Whoever can read the warehouse's files is not asked for a password again.
     let mut session = engine.session(Identity::local())?;
     if let Some(version) = args.as_of {

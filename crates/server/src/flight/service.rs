@@ -11,18 +11,25 @@ use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::sql::metadata::SqlInfoData;
+use arrow_flight::sql::metadata::XdbcTypeInfoData;
 use arrow_flight::sql::server::FlightSqlService;
 use arrow_flight::sql::server::PeekableFlightDataStream;
 use arrow_flight::sql::{
-    ActionClosePreparedStatementRequest, ActionCreatePreparedStatementRequest,
-    ActionCreatePreparedStatementResult, CommandGetCatalogs, CommandGetDbSchemas,
-    CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandPreparedStatementQuery,
-    CommandPreparedStatementUpdate, CommandStatementQuery, CommandStatementUpdate,
-    DoPutPreparedStatementResult, ProstMessageExt, SqlInfo, TicketStatementQuery,
+    ActionCancelQueryRequest, ActionCancelQueryResult, ActionClosePreparedStatementRequest,
+    ActionCreatePreparedStatementRequest, ActionCreatePreparedStatementResult, CommandGetCatalogs,
+    CommandGetDbSchemas, CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables,
+    CommandPreparedStatementQuery, CommandPreparedStatementUpdate, CommandStatementIngest,
+    CommandStatementQuery, CommandStatementUpdate, DoPutPreparedStatementResult, ProstMessageExt,
+    SqlInfo, TicketStatementQuery,
+};
+use arrow_flight::sql::{
+    CommandGetCrossReference, CommandGetExportedKeys, CommandGetImportedKeys,
+    CommandGetPrimaryKeys, CommandGetXdbcTypeInfo,
 };
 use arrow_flight::{
-    Action, FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse,
-    IpcMessage, SchemaAsIpc, Ticket,
+    Action, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus, FlightDescriptor,
+    FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage, SchemaAsIpc,
+    Ticket,
 };
 use datafusion::scalar::ScalarValue;
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -30,64 +37,69 @@ use lyceum_engine::session::{Listing, Prepared, QueryOutput, Session};
 use prost::Message;
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status, Streaming};
-use tracing::{Instrument, debug, info_span};
+use tracing::{Instrument, debug, info, info_span};
 
+use super::keys;
 use super::metadata;
 use super::params;
 use super::prepared::PreparedStatements;
+use super::running::RunningQueries;
 use super::sessions::{Caller, Sessions, basic_credentials, bearer_header};
 use super::status;
-use super::stream::{FlightStream, client_schema, encode, encode_batches};
+use super::stream::{FlightStream, client_schema, encode, encode_batches, on_runtime};
 use super::token::{Refused, StatementTicket};
+use super::type_info;
 
 /// Lyceum's Flight SQL service.
 pub(crate) struct LyceumFlight {
     sessions: Arc<Sessions>,
+    /// The runtime statements execute on (the gRPC server has its own).
+    queries: tokio::runtime::Handle,
     prepared: PreparedStatements,
     sql_info: SqlInfoData,
+    /// The answer to `GetXdbcTypeInfo`, built once.
+    type_info: XdbcTypeInfoData,
+    /// Streams in progress, by ticket, for `CancelFlightInfo`.
+    running: Arc<RunningQueries>,
 }
 
 impl LyceumFlight {
     pub(crate) fn new(
         sessions: Arc<Sessions>,
         ttl: std::time::Duration,
+        queries: tokio::runtime::Handle,
     ) -> Result<Self, FlightError> {
         Ok(LyceumFlight {
             sessions,
+            queries,
             prepared: PreparedStatements::new(ttl),
             sql_info: metadata::sql_info()?,
+            type_info: type_info::xdbc_type_info()?,
+            running: Arc::default(),
         })
     }
 
+    /// Runs `work` on the query runtime and waits for it.
+    async fn on_queries<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Status>> + Send + 'static,
+    ) -> Result<T, Status> {
+        self.queries
+            .spawn(work)
+            .await
+            .map_err(|e| Status::internal(format!("the statement's task failed: {e}")))?
+    }
+
     async fn caller<T>(&self, request: &Request<T>) -> Result<Caller, Status> {
-        self.sessions.caller(request.metadata()).await
+        self.sessions
+            .caller(request.metadata(), request.remote_addr())
+            .await
     }
 
     /// The session's catalog listing.
     async fn listing(&self, caller: &Caller) -> Result<Listing, Status> {
         let mut session = caller.session.lock().await;
         session.listing().await.map_err(|e| status::engine(&e))
-    }
-
-    /// Runs `prepared` once per parameter row (once without parameters when none are
-    /// bound); the rows of every execution, in order.
-    async fn run_prepared(
-        &self,
-        session: &mut Session,
-        prepared: &Prepared,
-        rows: Vec<Vec<ScalarValue>>,
-    ) -> Result<Vec<QueryOutput>, Status> {
-        let rows = if rows.is_empty() { vec![vec![]] } else { rows };
-        let mut outputs = Vec::with_capacity(rows.len());
-        for values in rows {
-            outputs.push(
-                session
-                    .execute_prepared(prepared, values)
-                    .await
-                    .map_err(|e| status::engine(&e))?,
-            );
-        }
-        Ok(outputs)
     }
 
     /// The parameter rows a `DoPut` carries.
@@ -115,13 +127,87 @@ impl LyceumFlight {
     }
 }
 
-/// The Flight schema of a prepared statement's rows (empty for a statement without rows).
-fn rows_schema(prepared: &Prepared) -> SchemaRef {
+/// `ActionCancelQueryResult.CancelResult.CANCEL_RESULT_CANCELLED` (arrow-flight does not
+/// export the enum).
+const CANCEL_RESULT_CANCELLED: i32 = 1;
+/// `CANCEL_RESULT_NOT_CANCELLABLE`.
+const CANCEL_RESULT_NOT_CANCELLABLE: i32 = 3;
+
+/// The action type of Flight's `CancelFlightInfo`.
+const CANCEL_FLIGHT_INFO: &str = "CancelFlightInfo";
+
+impl LyceumFlight {
+    /// Cancels the query `info` stands for, if the caller may (it is theirs): every
+    /// stream of its tickets stops, on whichever connection or session pulls it. `false`
+    /// when none is being streamed (it finished, or was never fetched).
+    fn cancel(&self, caller: &Caller, info: &FlightInfo) -> Result<bool, Status> {
+        let mut cancelled = 0;
+        for endpoint in &info.endpoint {
+            let Some(ticket) = &endpoint.ticket else {
+                continue;
+            };
+            let any = arrow_flight::sql::Any::decode(ticket.ticket.clone())
+                .map_err(|_| status::malformed("the ticket to cancel cannot be decoded"))?;
+            let owner = match arrow_flight::sql::Command::try_from(any) {
+                Ok(arrow_flight::sql::Command::TicketStatementQuery(t)) => {
+                    StatementTicket::decode(self.sessions.signer(), &t.statement_handle)
+                        .map_err(|_| status::malformed("the ticket is not one this server issued"))?
+                        .user
+                }
+                Ok(arrow_flight::sql::Command::CommandPreparedStatementQuery(q)) => {
+                    self.prepared.get(
+                        self.sessions.signer(),
+                        &q.prepared_statement_handle,
+                        &caller.identity.name,
+                    )?;
+                    caller.identity.name.clone()
+                }
+                _ => {
+                    return Err(status::malformed(
+                        "the FlightInfo names no query of this server",
+                    ));
+                }
+            };
+            if owner != caller.identity.name {
+                return Err(status::with_sqlstate(
+                    tonic::Code::PermissionDenied,
+                    "42501",
+                    "the query belongs to another user".into(),
+                ));
+            }
+            cancelled += self.running.cancel(&ticket.ticket);
+        }
+        info!(user = %caller.identity.name, streams = cancelled, "flight query cancelled");
+        Ok(cancelled > 0)
+    }
+}
+
+/// Runs `prepared` once per parameter row (once without parameters when none are bound);
+/// the outputs of every execution, in order.
+async fn run_prepared(
+    session: &mut Session,
+    prepared: &Prepared,
+    rows: Vec<Vec<ScalarValue>>,
+) -> Result<Vec<QueryOutput>, Status> {
+    let rows = if rows.is_empty() { vec![vec![]] } else { rows };
+    let mut outputs = Vec::with_capacity(rows.len());
+    for values in rows {
+        outputs.push(
+            session
+                .execute_prepared(prepared, values)
+                .await
+                .map_err(|e| status::engine(&e))?,
+        );
+    }
+    Ok(outputs)
+}
+
+/// The Flight schema of a prepared statement's rows (empty for a statement without rows):
+/// classic Arrow types unless `views` (the session's `lyceum.arrow_view_types`).
+fn rows_schema(prepared: &Prepared, views: bool) -> SchemaRef {
     match prepared.schema() {
-        Some(schema) => client_schema(
-            &lyceum_engine::pgcatalog::rewrite::client_schema(schema),
-            false,
-        ),
+        // The prepared schema already has the names clients see.
+        Some(schema) => client_schema(schema, views),
         None => Arc::new(Schema::empty()),
     }
 }
@@ -319,8 +405,9 @@ impl FlightSqlService for LyceumFlight {
                 let info = no_rows_info(request.into_inner(), total_affected(&[output])?)?;
                 return Ok(respond(&caller, info));
             }
+            let views = session.options().arrow_view_types;
             drop(session);
-            let schema = rows_schema(&prepared);
+            let schema = rows_schema(&prepared, views);
             let handle = StatementTicket {
                 user: caller.identity.name.clone(),
                 sql: query.query.clone(),
@@ -355,26 +442,33 @@ impl FlightSqlService for LyceumFlight {
                 "the ticket was issued to another user".into(),
             ));
         }
+        let ticket_bytes = request.get_ref().ticket.to_vec();
         let span = info_span!("flight_get", user = %caller.identity.name);
         async {
-            let output = {
-                let mut session = caller.session.lock().await;
-                let prepared = session
-                    .prepare(&statement.sql, &[])
-                    .await
-                    .map_err(|e| status::engine(&e))?;
-                session
-                    .execute_prepared(&prepared, vec![])
-                    .await
-                    .map_err(|e| status::engine(&e))?
-            };
-            let stream = match output {
-                QueryOutput::Rows { schema, stream, .. } => {
-                    encode(stream, client_schema(&schema, false))
-                }
-                _ => encode_batches(futures::stream::empty(), Arc::new(Schema::empty())),
-            };
-            Ok(respond(&caller, stream))
+            let session = caller.session.clone();
+            let sql = statement.sql;
+            let stream = self
+                .on_queries(async move {
+                    let mut session = session.lock().await;
+                    let prepared = session
+                        .prepare(&sql, &[])
+                        .await
+                        .map_err(|e| status::engine(&e))?;
+                    let output = session
+                        .execute_prepared(&prepared, vec![])
+                        .await
+                        .map_err(|e| status::engine(&e))?;
+                    let views = session.options().arrow_view_types;
+                    Ok(match output {
+                        QueryOutput::Rows { schema, stream, .. } => {
+                            encode(stream, client_schema(&schema, views))
+                        }
+                        _ => encode_batches(futures::stream::empty(), Arc::new(Schema::empty())),
+                    })
+                })
+                .await?;
+            let stop = self.running.track(ticket_bytes);
+            Ok(respond(&caller, on_runtime(stream, &self.queries, stop)))
         }
         .instrument(span)
         .await
@@ -386,12 +480,94 @@ impl FlightSqlService for LyceumFlight {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
         let caller = self.caller(&request).await?;
-        let mut session = caller.session.lock().await;
-        let outputs = session
-            .execute(&command.query)
-            .await
-            .map_err(|e| status::engine(&e))?;
-        total_affected(&outputs)
+        let session = caller.session.clone();
+        self.on_queries(async move {
+            let mut session = session.lock().await;
+            let outputs = session
+                .execute(&command.query)
+                .await
+                .map_err(|e| status::engine(&e))?;
+            total_affected(&outputs)
+        })
+        .await
+    }
+
+    async fn do_put_statement_ingest(
+        &self,
+        command: CommandStatementIngest,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<i64, Status> {
+        let caller = self.caller(&request).await?;
+        let ingest = super::ingest::request(&command)?;
+        let span = info_span!("flight_ingest", user = %caller.identity.name, table = %ingest.table);
+        async {
+            let (schema, batches) = super::ingest::batches(request.into_inner()).await?;
+            let session = caller.session.clone();
+            let rows = self
+                .on_queries(async move {
+                    let mut session = session.lock().await;
+                    session
+                        .ingest(&ingest, schema, batches)
+                        .await
+                        .map_err(|e| status::engine(&e))
+                })
+                .await?;
+            debug!(rows, "flight ingest committed");
+            Ok(i64::try_from(rows).unwrap_or(i64::MAX))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn do_action_cancel_query(
+        &self,
+        query: ActionCancelQueryRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCancelQueryResult, Status> {
+        let caller = self.caller(&request).await?;
+        let info = FlightInfo::decode(query.info)
+            .map_err(|_| status::malformed("the FlightInfo to cancel cannot be decoded"))?;
+        let result = if self.cancel(&caller, &info)? {
+            CANCEL_RESULT_CANCELLED
+        } else {
+            CANCEL_RESULT_NOT_CANCELLABLE
+        };
+        Ok(ActionCancelQueryResult { result })
+    }
+
+    async fn do_action_fallback(
+        &self,
+        request: Request<Action>,
+    ) -> Result<Response<<Self as FlightService>::DoActionStream>, Status> {
+        if request.get_ref().r#type != CANCEL_FLIGHT_INFO {
+            return Err(status::with_sqlstate(
+                tonic::Code::Unimplemented,
+                "0A000",
+                format!("unknown action \"{}\"", request.get_ref().r#type),
+            ));
+        }
+        let caller = self.caller(&request).await?;
+        let cancel = CancelFlightInfoRequest::decode(request.get_ref().body.clone())
+            .map_err(|_| status::malformed("the CancelFlightInfo request cannot be decoded"))?;
+        let info = cancel
+            .info
+            .ok_or_else(|| status::malformed("the CancelFlightInfo request has no FlightInfo"))?;
+        let status = if self.cancel(&caller, &info)? {
+            CancelStatus::Cancelled
+        } else {
+            // Nothing of it runs now: it finished, or was never fetched.
+            CancelStatus::NotCancellable
+        };
+        let result = CancelFlightInfoResult {
+            status: status as i32,
+        };
+        let body = arrow_flight::Result {
+            body: result.encode_to_vec().into(),
+        };
+        Ok(respond(
+            &caller,
+            Box::pin(futures::stream::iter([Ok(body)])),
+        ))
     }
 
     async fn do_action_create_prepared_statement(
@@ -401,14 +577,15 @@ impl FlightSqlService for LyceumFlight {
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
         let caller = self.caller(&request).await?;
         let sql = params::number_markers(&query.query);
-        let prepared = {
+        let (prepared, views) = {
             let mut session = caller.session.lock().await;
-            session
+            let prepared = session
                 .prepare(&sql, &[])
                 .await
-                .map_err(|e| status::engine(&e))?
+                .map_err(|e| status::engine(&e))?;
+            (prepared, session.options().arrow_view_types)
         };
-        let dataset_schema = ipc_schema(&rows_schema(&prepared))?;
+        let dataset_schema = ipc_schema(&rows_schema(&prepared, views))?;
         let parameter_schema = ipc_schema(&parameter_schema(&prepared))?;
         let handle = self
             .prepared
@@ -464,9 +641,7 @@ impl FlightSqlService for LyceumFlight {
         )?;
         let rows = Self::parameter_rows(request).await?;
         let mut session = caller.session.lock().await;
-        let outputs = self
-            .run_prepared(&mut session, &bound.prepared, rows)
-            .await?;
+        let outputs = run_prepared(&mut session, &bound.prepared, rows).await?;
         total_affected(&outputs)
     }
 
@@ -481,17 +656,17 @@ impl FlightSqlService for LyceumFlight {
             &query.prepared_statement_handle,
             &caller.identity.name,
         )?;
+        let mut session = caller.session.lock().await;
         if bound.prepared.schema().is_none() {
             // Clients that run every statement as a query (ADBC's DB-API cursor) fetch no
             // rows from a statement without rows: it runs now.
-            let mut session = caller.session.lock().await;
-            let outputs = self
-                .run_prepared(&mut session, &bound.prepared, bound.params)
-                .await?;
+            let outputs = run_prepared(&mut session, &bound.prepared, bound.params).await?;
             let info = no_rows_info(request.into_inner(), total_affected(&outputs)?)?;
             return Ok(respond(&caller, info));
         }
-        let schema = rows_schema(&bound.prepared);
+        let views = session.options().arrow_view_types;
+        drop(session);
+        let schema = rows_schema(&bound.prepared, views);
         Ok(respond(
             &caller,
             flight_info(&schema, request.into_inner(), query)?,
@@ -509,17 +684,21 @@ impl FlightSqlService for LyceumFlight {
             &query.prepared_statement_handle,
             &caller.identity.name,
         )?;
+        let ticket_bytes = request.get_ref().ticket.to_vec();
         let span = info_span!("flight_get_prepared", user = %caller.identity.name);
         async {
-            let outputs = {
-                let mut session = caller.session.lock().await;
-                self.run_prepared(&mut session, &bound.prepared, bound.params)
-                    .await?
-            };
-            Ok(respond(
-                &caller,
-                chain_rows(outputs, rows_schema(&bound.prepared)),
-            ))
+            let session = caller.session.clone();
+            let prepared = bound.prepared.clone();
+            let stream = self
+                .on_queries(async move {
+                    let mut session = session.lock().await;
+                    let outputs = run_prepared(&mut session, &prepared, bound.params).await?;
+                    let views = session.options().arrow_view_types;
+                    Ok(chain_rows(outputs, rows_schema(&prepared, views)))
+                })
+                .await?;
+            let stop = self.running.track(ticket_bytes);
+            Ok(respond(&caller, on_runtime(stream, &self.queries, stop)))
         }
         .instrument(span)
         .await
@@ -647,6 +826,135 @@ impl FlightSqlService for LyceumFlight {
         Ok(respond(
             &caller,
             one_batch(query.into_builder(&self.sql_info).build())?,
+        ))
+    }
+
+    async fn get_flight_info_primary_keys(
+        &self,
+        query: CommandGetPrimaryKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request).await?;
+        let schema = keys::primary_keys_schema();
+        Ok(respond(
+            &caller,
+            flight_info(&schema, request.into_inner(), query)?,
+        ))
+    }
+
+    async fn do_get_primary_keys(
+        &self,
+        query: CommandGetPrimaryKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let caller = self.caller(&request).await?;
+        let listing = self.listing(&caller).await?;
+        Ok(respond(
+            &caller,
+            one_batch(keys::primary_keys(&query, &listing))?,
+        ))
+    }
+
+    async fn get_flight_info_exported_keys(
+        &self,
+        query: CommandGetExportedKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request).await?;
+        let schema = keys::foreign_keys_schema();
+        Ok(respond(
+            &caller,
+            flight_info(&schema, request.into_inner(), query)?,
+        ))
+    }
+
+    async fn do_get_exported_keys(
+        &self,
+        query: CommandGetExportedKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let caller = self.caller(&request).await?;
+        let listing = self.listing(&caller).await?;
+        Ok(respond(
+            &caller,
+            one_batch(keys::exported_keys(&query, &listing))?,
+        ))
+    }
+
+    async fn get_flight_info_imported_keys(
+        &self,
+        query: CommandGetImportedKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request).await?;
+        let schema = keys::foreign_keys_schema();
+        Ok(respond(
+            &caller,
+            flight_info(&schema, request.into_inner(), query)?,
+        ))
+    }
+
+    async fn do_get_imported_keys(
+        &self,
+        query: CommandGetImportedKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let caller = self.caller(&request).await?;
+        let listing = self.listing(&caller).await?;
+        Ok(respond(
+            &caller,
+            one_batch(keys::imported_keys(&query, &listing))?,
+        ))
+    }
+
+    async fn get_flight_info_cross_reference(
+        &self,
+        query: CommandGetCrossReference,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request).await?;
+        let schema = keys::foreign_keys_schema();
+        Ok(respond(
+            &caller,
+            flight_info(&schema, request.into_inner(), query)?,
+        ))
+    }
+
+    async fn do_get_cross_reference(
+        &self,
+        query: CommandGetCrossReference,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let caller = self.caller(&request).await?;
+        let listing = self.listing(&caller).await?;
+        Ok(respond(
+            &caller,
+            one_batch(keys::cross_reference(&query, &listing))?,
+        ))
+    }
+
+    async fn get_flight_info_xdbc_type_info(
+        &self,
+        query: CommandGetXdbcTypeInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request).await?;
+        let schema = query.into_builder(&self.type_info).schema();
+        Ok(respond(
+            &caller,
+            flight_info(&schema, request.into_inner(), query)?,
+        ))
+    }
+
+    async fn do_get_xdbc_type_info(
+        &self,
+        query: CommandGetXdbcTypeInfo,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let caller = self.caller(&request).await?;
+        Ok(respond(
+            &caller,
+            one_batch(query.into_builder(&self.type_info).build())?,
         ))
     }
 

@@ -9,6 +9,7 @@
 //! later calls.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -18,6 +19,8 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use lyceum_engine::auth::Identity;
 use lyceum_engine::session::{Engine, Session};
+
+use crate::lifecycle::{Admission, Slot};
 use tokio::sync::Mutex;
 use tonic::Status;
 use tonic::metadata::MetadataMap;
@@ -39,6 +42,8 @@ pub(crate) struct Caller {
 
 struct Entry {
     session: SharedSession,
+    /// The session's place under `--max-connections`, freed with it.
+    _slot: Slot,
     user: String,
     expires: u64,
 }
@@ -46,20 +51,28 @@ struct Entry {
 /// The Flight endpoint's sessions, by the id their tokens carry.
 pub(crate) struct Sessions {
     engine: Arc<Engine>,
+    /// Places under `--max-connections`, shared with the Postgres wire.
+    admission: Arc<Admission>,
     signer: Signer,
     ttl: Duration,
     next: AtomicU64,
     open: std::sync::Mutex<HashMap<u64, Entry>>,
+    /// Sessions opened by Basic credentials, by (user, client address): the calls of one
+    /// connection that each send user and password (JDBC-based tools) share one session,
+    /// as a Postgres connection does, instead of opening one per call.
+    basic: std::sync::Mutex<HashMap<(String, SocketAddr), (u64, String)>>,
 }
 
 impl Sessions {
-    pub(crate) fn new(engine: Arc<Engine>, ttl: Duration) -> Self {
+    pub(crate) fn new(engine: Arc<Engine>, admission: Arc<Admission>, ttl: Duration) -> Self {
         Sessions {
             engine,
+            admission,
             signer: Signer::random(),
             ttl,
             next: AtomicU64::new(1),
             open: std::sync::Mutex::new(HashMap::new()),
+            basic: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -75,8 +88,12 @@ impl Sessions {
     }
 
     /// The caller of a request, from its `authorization` header: a bearer token from a
-    /// Handshake, or Basic credentials.
-    pub(crate) async fn caller(&self, metadata: &MetadataMap) -> Result<Caller, Status> {
+    /// Handshake, or Basic credentials (sent from `peer`, when known).
+    pub(crate) async fn caller(
+        &self,
+        metadata: &MetadataMap,
+        peer: Option<SocketAddr>,
+    ) -> Result<Caller, Status> {
         self.expire();
         let header = metadata
             .get("authorization")
@@ -93,7 +110,22 @@ impl Sessions {
         if let Some(encoded) = strip_scheme(header, "Basic") {
             let (user, password) = basic_credentials(encoded)?;
             let identity = self.check_password(&user, &password).await?;
+            if let Some(peer) = peer
+                && let Some((session, token)) = self.basic_session(&user, peer)
+            {
+                return Ok(Caller {
+                    identity,
+                    session,
+                    issued: Some(token),
+                });
+            }
             let (session, token) = self.open_session(identity.clone())?;
+            if let Some(peer) = peer
+                && let Ok(bearer) = Bearer::decode(&self.signer, &token)
+                && let Ok(mut basic) = self.basic.lock()
+            {
+                basic.insert((user, peer), (bearer.session, token.clone()));
+            }
             return Ok(Caller {
                 identity,
                 session,
@@ -128,27 +160,10 @@ impl Sessions {
                 .map(|e| e.session.clone())
         });
         let session = match existing {
-            Some(session) => session,
-            // The token is valid but its session is gone (it expired as the token was
-            // renewed, or was closed): continue in a new one.
-            None => {
-                let session = Arc::new(Mutex::new(
-                    self.engine
-                        .session(identity.clone())
-                        .map_err(|e| status::engine(&e))?,
-                ));
-                self.with_open(|open| {
-                    open.insert(
-                        bearer.session,
-                        Entry {
-                            session: session.clone(),
-                            user: bearer.user.clone(),
-                            expires: bearer.expires,
-                        },
-                    )
-                });
-                session
-            }
+            Some(found) => found,
+            // The token is valid but its session is gone (closed, or expired with the
+            // clock at the edge): continue in a new one under the same id.
+            None => self.register(identity.clone(), &bearer)?,
         };
         Ok(Caller {
             identity,
@@ -173,29 +188,66 @@ impl Sessions {
     fn open_session(&self, identity: Identity) -> Result<(SharedSession, String), Status> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let bearer = Bearer::new(&identity.name, id, self.ttl);
-        let session = Arc::new(Mutex::new(
-            self.engine
-                .session(identity)
-                .map_err(|e| status::engine(&e))?,
-        ));
+        let session = self.register(identity, &bearer)?;
+        debug!(user = %bearer.user, session = id, "flight session opened");
+        Ok((session, bearer.encode(&self.signer)))
+    }
+
+    /// A new engine session for `identity`, kept under the id `bearer` names.
+    fn register(&self, identity: Identity, bearer: &Bearer) -> Result<SharedSession, Status> {
+        self.expire();
+        let slot = self.admission.admit().ok_or_else(|| {
+            status::with_sqlstate(
+                tonic::Code::ResourceExhausted,
+                "53300",
+                "sorry, too many clients already".into(),
+            )
+        })?;
+        let session = self
+            .engine
+            .session(identity)
+            .map_err(|e| status::engine(&e))?;
+        let session = Arc::new(Mutex::new(session));
         self.with_open(|open| {
             open.insert(
-                id,
+                bearer.session,
                 Entry {
                     session: session.clone(),
+                    _slot: slot,
                     user: bearer.user.clone(),
                     expires: bearer.expires,
                 },
             )
         });
-        debug!(user = %bearer.user, session = id, "flight session opened");
-        Ok((session, bearer.encode(&self.signer)))
+        Ok(session)
+    }
+
+    /// The session Basic credentials of `user` from `peer` opened before, if it is open.
+    fn basic_session(&self, user: &str, peer: SocketAddr) -> Option<(SharedSession, String)> {
+        let (id, token) = self
+            .basic
+            .lock()
+            .ok()?
+            .get(&(user.to_string(), peer))
+            .cloned()?;
+        let session = self.with_open(|open| {
+            open.get(&id)
+                .filter(|e| e.user == user)
+                .map(|e| e.session.clone())
+        })?;
+        Some((session, token))
     }
 
     /// Ends the sessions whose tokens have expired.
     fn expire(&self) {
         let now = now_secs();
-        self.with_open(|open| open.retain(|_, e| e.expires > now));
+        let live: std::collections::HashSet<u64> = self.with_open(|open| {
+            open.retain(|_, e| e.expires > now);
+            open.keys().copied().collect()
+        });
+        if let Ok(mut basic) = self.basic.lock() {
+            basic.retain(|_, (id, _)| live.contains(id));
+        }
     }
 
     fn with_open<T>(&self, f: impl FnOnce(&mut HashMap<u64, Entry>) -> T) -> T {

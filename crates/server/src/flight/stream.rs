@@ -8,6 +8,7 @@
 //! [`MAX_MESSAGE_BYTES`] (gRPC clients refuse messages over 4 MiB by default).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::RecordBatch;
 use arrow::compute::{CastOptions, cast_with_options};
@@ -18,8 +19,12 @@ use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::{Stream, StreamExt, TryStreamExt};
+use lyceum_engine::EngineError;
+use lyceum_engine::error::StopReason;
+use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
+use super::running::Tracked;
 use super::status;
 
 /// The largest message the encoder aims for; half of gRPC's default 4 MiB limit, leaving
@@ -133,6 +138,64 @@ pub(crate) fn encode_batches(
                 other => Status::internal(other.to_string()),
             }),
     )
+}
+
+/// Runs `stream` (the plan and the encoding) on the query runtime `queries`, handing
+/// finished messages to the caller through a small buffer: the gRPC runtime only moves
+/// bytes, so CPU-bound queries cannot hold up other calls (a cancel, a second client).
+/// When the client goes away, the buffer closes and the plan is dropped, which stops it;
+/// likewise when `stop` is cancelled (`CancelFlightInfo`), and the client is told 57014.
+pub(crate) fn on_runtime(
+    stream: FlightStream,
+    queries: &tokio::runtime::Handle,
+    stop: (CancellationToken, Tracked),
+) -> FlightStream {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<FlightData, Status>>(2);
+    let (token, tracked) = stop;
+    // Set when the stream ended by itself: a channel closed without it means the query's
+    // task was dropped (the server is stopping), which the client must not take for the
+    // end of the result.
+    let completed = Arc::new(AtomicBool::new(false));
+    let done = completed.clone();
+    queries.spawn(async move {
+        let _tracked = tracked;
+        let mut stream = stream;
+        loop {
+            let item = tokio::select! {
+                biased;
+                () = token.cancelled() => {
+                    drop(stream);
+                    let stopped = EngineError::Canceled(StopReason::UserRequest);
+                    let _ = tx.send(Err(status::engine(&stopped))).await;
+                    break;
+                }
+                item = stream.next() => item,
+            };
+            let Some(item) = item else {
+                done.store(true, Ordering::SeqCst);
+                break;
+            };
+            if tx.send(item).await.is_err() {
+                break;
+            }
+        }
+    });
+    Box::pin(futures::stream::unfold(Some(rx), move |rx| {
+        let completed = completed.clone();
+        async move {
+            let mut rx = rx?;
+            match rx.recv().await {
+                Some(item) => Some((item, Some(rx))),
+                None if completed.load(Ordering::SeqCst) => None,
+                None => Some((
+                    Err(Status::unavailable(
+                        "the result stopped before its end: the server is shutting down",
+                    )),
+                    None,
+                )),
+            }
+        }
+    }))
 }
 
 #[cfg(test)]

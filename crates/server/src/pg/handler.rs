@@ -24,9 +24,10 @@ use tracing::{error, info};
 
 use super::encoding;
 use super::extended::ExtendedHandler;
-use super::server::{QueryGuard, ServerState, SessionSlot};
+use super::server::{QueryGuard, ServerState};
 use super::startup::AuthState;
 use crate::error as wire;
+use crate::lifecycle::Slot;
 
 /// pgwire's handler factory for one connection.
 pub(crate) struct ConnectionHandlers {
@@ -113,8 +114,8 @@ pub(crate) struct Connection {
     /// Set once the client has authenticated.
     pub(crate) session: Mutex<Option<Session>>,
     pub(crate) auth: Mutex<AuthState>,
-    /// The connection's place under `max_connections` (and its cancel key).
-    pub(crate) slot: std::sync::Mutex<Option<(SessionSlot, i32)>>,
+    /// The connection's place under `--max-connections`.
+    pub(crate) slot: std::sync::Mutex<Option<Slot>>,
     /// Names of the protocol-level prepared statements (duplicates are refused; `DISCARD
     /// ALL` drops them).
     pub(crate) named_statements: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -122,16 +123,6 @@ pub(crate) struct Connection {
     pub(crate) info: std::sync::OnceLock<Arc<lyceum_engine::session::SessionInfo>>,
     /// Woken once `info` is set.
     pub(crate) authenticated: tokio::sync::Notify,
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        if let Ok(mut slot) = self.slot.lock()
-            && let Some((slot, pid)) = slot.take()
-        {
-            slot.forget_cancel_key(pid);
-        }
-    }
 }
 
 impl Connection {

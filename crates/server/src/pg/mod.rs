@@ -22,7 +22,6 @@ mod handler;
 mod server;
 mod simple;
 mod startup;
-pub mod tls;
 
 pub use encoding::text_rows;
 pub use server::{AuthMethod, PgOptions, Running, start};

@@ -1,21 +1,20 @@
 //! The server loop: accept connections, one task per connection, graceful shutdown; and
 //! the state every connection shares (options, the cancel-key registry, counters).
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use lyceum_engine::session::{Canceller, Engine};
+use lyceum_engine::session::Engine;
 use pgwire::tokio::TlsAcceptor;
-use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::handler::ConnectionHandlers;
+use crate::lifecycle::{Admission, Slot};
 
 /// How clients prove who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +32,8 @@ pub struct PgOptions {
     pub tls: Option<TlsAcceptor>,
     /// Refuse connections that did not negotiate TLS.
     pub require_tls: bool,
-    /// Connections beyond this many are refused with 53300.
-    pub max_connections: usize,
+    /// Sessions of both endpoints together; connections beyond are refused with 53300.
+    pub admission: Arc<Admission>,
     /// How long running queries may take to finish after SIGTERM.
     pub grace: Duration,
     /// A connection that has not authenticated this long after it opened is closed
@@ -48,7 +47,7 @@ impl std::fmt::Debug for PgOptions {
             .field("auth", &self.auth)
             .field("tls", &self.tls.is_some())
             .field("require_tls", &self.require_tls)
-            .field("max_connections", &self.max_connections)
+            .field("max_connections", &self.admission.max())
             .finish()
     }
 }
@@ -60,12 +59,8 @@ pub(crate) struct ServerState {
     shutting_down: AtomicBool,
     /// Queries running now (counted until their last row is sent or they are dropped).
     in_flight: watch::Sender<usize>,
-    /// Connections that passed the startup checks and hold a session.
-    sessions: AtomicUsize,
     next_connection: AtomicU64,
     next_query: AtomicU64,
-    /// Backend pid → (secret key, canceller), for `CancelRequest`s.
-    cancel_keys: Mutex<HashMap<i32, (i32, Canceller)>>,
 }
 
 impl ServerState {
@@ -75,10 +70,8 @@ impl ServerState {
             options,
             shutting_down: AtomicBool::new(false),
             in_flight: watch::Sender::new(0),
-            sessions: AtomicUsize::new(0),
             next_connection: AtomicU64::new(1),
             next_query: AtomicU64::new(1),
-            cancel_keys: Mutex::new(HashMap::new()),
         }
     }
 
@@ -105,62 +98,16 @@ impl ServerState {
         *self.in_flight.borrow()
     }
 
-    /// Takes a connection slot, or `None` when `max_connections` are in use.
-    pub(crate) fn admit(self: &Arc<Self>) -> Option<SessionSlot> {
-        let max = self.options.max_connections;
-        let taken = self
-            .sessions
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n < max).then_some(n + 1)
-            });
-        taken.ok().map(|_| SessionSlot(self.clone()))
+    /// Takes a session's place, or `None` when `--max-connections` are in use (by
+    /// either endpoint).
+    pub(crate) fn admit(&self) -> Option<Slot> {
+        self.options.admission.admit()
     }
 
-    /// Registers a session's cancel key; a matching `CancelRequest` cancels its statement.
-    pub(crate) fn register_cancel_key(&self, pid: i32, secret: i32, canceller: Canceller) {
-        if let Ok(mut keys) = self.cancel_keys.lock() {
-            keys.insert(pid, (secret, canceller));
-        }
-    }
-
-    fn unregister_cancel_key(&self, pid: i32) {
-        if let Ok(mut keys) = self.cancel_keys.lock() {
-            keys.remove(&pid);
-        }
-    }
-
-    /// Cancels the statement of backend `pid` if `secret` is its key (checked in
-    /// constant time). Returns whether it did.
+    /// Cancels the statement of backend `pid` if `secret` is its key. Returns whether it
+    /// did.
     pub(crate) fn cancel(&self, pid: i32, secret: i32) -> bool {
-        let found = self
-            .cancel_keys
-            .lock()
-            .ok()
-            .and_then(|keys| keys.get(&pid).cloned());
-        match found {
-            Some((key, canceller))
-                if bool::from(key.to_be_bytes().ct_eq(&secret.to_be_bytes())) =>
-            {
-                canceller.cancel();
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A connection's place under `max_connections`; freed (with its cancel key) on drop.
-pub(crate) struct SessionSlot(Arc<ServerState>);
-
-impl SessionSlot {
-    pub(crate) fn forget_cancel_key(&self, pid: i32) {
-        self.0.unregister_cancel_key(pid);
-    }
-}
-
-impl Drop for SessionSlot {
-    fn drop(&mut self) {
-        self.0.sessions.fetch_sub(1, Ordering::SeqCst);
+        self.engine.registry().cancel_with_secret(pid, secret)
     }
 }
 

@@ -260,9 +260,8 @@ impl Connection {
 
         session.info().set_client(client.socket_addr().to_string());
         let pid = session.info().pid;
-        let secret: i32 = rand::random();
-        self.state
-            .register_cancel_key(pid, secret, session.canceller());
+        // The engine's registry answers a CancelRequest with this key.
+        let secret = session.info().cancel_secret();
         client.set_pid_and_secret_key(pid, SecretKey::I32(secret));
 
         client
@@ -297,7 +296,7 @@ impl Connection {
         self.authenticated.notify_one();
         *self.session.lock().await = Some(session);
         if let Ok(mut s) = self.slot.lock() {
-            *s = Some((slot, pid));
+            *s = Some(slot);
         }
         info!(
             user = identity.name,

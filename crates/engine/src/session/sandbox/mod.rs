@@ -13,6 +13,7 @@
 
 mod assign;
 pub(crate) mod copy;
+mod ingest;
 pub(crate) mod run;
 
 use datafusion::sql::parser::Statement as DFStatement;
@@ -26,6 +27,7 @@ use super::statement::{Action, ident};
 use crate::error::{EngineError, Result};
 
 pub use copy::CopyFormat;
+pub use ingest::{IfExists, IfMissing, Ingest};
 
 /// The schema analysts write.
 pub const SANDBOX: &str = "sandbox";

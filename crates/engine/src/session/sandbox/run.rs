@@ -23,12 +23,21 @@ use crate::warehouse::transaction::Transaction;
 
 /// Writes made but not yet committed (inside a transaction block).
 pub(crate) struct PendingWrite {
-    tx: Transaction,
+    pub(super) tx: Transaction,
     /// What the writes were, for the committed version's summary.
     statements: Vec<String>,
     /// The catalog of the warehouse as these writes left it, built when a statement
     /// reads it and dropped by the next write.
     catalog: Option<Arc<dyn CatalogProvider>>,
+}
+
+impl PendingWrite {
+    /// Records one more write (for the committed version's summary); the catalog built
+    /// for reads before it is stale now.
+    pub(super) fn push_statement(&mut self, kind: &str) {
+        self.statements.push(kind.to_string());
+        self.catalog = None;
+    }
 }
 
 /// A `COPY ... FROM STDIN` waiting for its data.
@@ -76,7 +85,7 @@ impl Session {
     }
 
     /// The open warehouse transaction of this session's transaction block, or a new one.
-    async fn take_pending(&mut self) -> Result<PendingWrite> {
+    pub(super) async fn take_pending(&mut self) -> Result<PendingWrite> {
         match self.pending.take() {
             Some(p) => Ok(p),
             None => Ok(PendingWrite {
@@ -89,7 +98,7 @@ impl Session {
 
     /// Inside a transaction block (or a multi-statement string) writes wait for its end;
     /// otherwise they commit now.
-    async fn keep_or_commit(&mut self, pending: PendingWrite) -> Result<()> {
+    pub(super) async fn keep_or_commit(&mut self, pending: PendingWrite) -> Result<()> {
         if self.tx.status() != TransactionStatus::Idle || self.implicit_transaction {
             self.pending = Some(pending);
             return Ok(());
@@ -191,7 +200,9 @@ impl Session {
                     return Ok(skipped);
                 }
                 let source = self.plan(query).await?;
-                let fields = source.schema().fields().clone();
+                // Named as clients see the columns (a repeated name stays repeated).
+                let client = self.face.client_schema(source.schema().as_arrow());
+                let fields = client.fields().clone();
                 if columns.len() > fields.len() {
                     return Err(EngineError::Syntax(
                         "CREATE TABLE AS specifies too many column names".into(),
@@ -201,9 +212,7 @@ impl Session {
                     .iter()
                     .enumerate()
                     .map(|(i, f)| {
-                        let name = columns.get(i).cloned().unwrap_or_else(|| {
-                            crate::pgcatalog::rewrite::client_name(f.name()).to_string()
-                        });
+                        let name = columns.get(i).cloned().unwrap_or_else(|| f.name().clone());
                         column_of(f, &name)
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -279,11 +288,11 @@ impl Session {
     /// The schemas of `search_path` in order (without `$user` and `pg_catalog`).
     fn search_schemas(&self) -> Vec<String> {
         let path = self.info.settings().get("search_path").unwrap_or_default();
-        crate::session::functions::search_path_schemas(&path, |s| s != "pg_catalog")
+        crate::session::search_path_schemas(&path, |s| s != "pg_catalog")
     }
 
     /// The qualified name a new table gets; 42501 outside `sandbox`.
-    fn creatable(&self, tx: &Transaction, table: &TableName) -> Result<String> {
+    pub(super) fn creatable(&self, tx: &Transaction, table: &TableName) -> Result<String> {
         let schemas = &tx.pending().schemas;
         let schema = match &table.schema {
             Some(s) => s.clone(),
@@ -340,7 +349,7 @@ impl Session {
         Ok(qualified)
     }
 
-    fn definition(&self, tx: &Transaction, qualified: &str) -> Result<TableDef> {
+    pub(super) fn definition(&self, tx: &Transaction, qualified: &str) -> Result<TableDef> {
         tx.entry(qualified)
             .map(|e| e.definition.clone())
             .ok_or_else(|| EngineError::UndefinedObject {
@@ -496,7 +505,7 @@ fn skip_existing(
     })
 }
 
-fn ensure_sandbox(tx: &mut Transaction) -> Result<()> {
+pub(super) fn ensure_sandbox(tx: &mut Transaction) -> Result<()> {
     if !tx.pending().schemas.contains_key(SANDBOX) {
         tx.create_schema(SANDBOX)?;
     }
@@ -524,7 +533,7 @@ fn column_def(spec: &ColumnSpec) -> ColumnDef {
     }
 }
 
-fn table_def(name: &str, columns: &[ColumnSpec]) -> TableDef {
+pub(super) fn table_def(name: &str, columns: &[ColumnSpec]) -> TableDef {
     TableDef {
         schema: SANDBOX.to_string(),
         name: name.to_string(),
