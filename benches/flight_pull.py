@@ -7,7 +7,8 @@
 - DuckDB: `read_parquet` of the same Parquet files the warehouse version pins, straight
   into a pyarrow.Table (`.arrow()`): no server, no network, the floor to compare with.
 
-Each is run `--repeat` times after one warm-up; the best time is reported as rows/s and
+Flight and DuckDB run `--repeat` times after one warm-up, psycopg `--pg-repeat` times
+(minutes each at SF1); the best time is reported as rows/s and
 MB/s (MB of the Arrow result), with ratios: Flight over psycopg (goal >= 10x) and DuckDB
 over Flight (goal <= 2x). Figures are for reading, never asserted.
 
@@ -36,9 +37,10 @@ import oracle  # noqa: E402
 SQL = "SELECT * FROM fact_attendance"
 
 
-def best_of(repeat, pull):
-    """(best seconds, rows, arrow bytes) of `repeat` pulls after one warm-up."""
-    pull()
+def best_of(repeat, pull, warm_up=True):
+    """(best seconds, rows, arrow bytes) of `repeat` pulls, after one warm-up if asked."""
+    if warm_up:
+        pull()
     best = None
     rows = nbytes = 0
     for _ in range(repeat):
@@ -83,7 +85,7 @@ def duckdb_pull(files):
     def pull():
         con = duckdb.connect()
         try:
-            table = con.execute("SELECT * FROM read_parquet(?)", [files]).arrow()
+            table = con.execute("SELECT * FROM read_parquet(?)", [files]).to_arrow_table()
         finally:
             con.close()
         return table.num_rows, table.nbytes
@@ -104,7 +106,9 @@ def main():
     ap.add_argument("--lyceum", required=True, help="the lyceum binary (a release build)")
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--warehouse", help="an existing warehouse instead of a generated one")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed pulls of Flight and DuckDB (after a warm-up)")
+    ap.add_argument("--pg-repeat", type=int, default=1, help="timed pulls of psycopg")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="lyceum-flight-bench-") as tmp:
@@ -115,7 +119,10 @@ def main():
         with LyceumServer(args.lyceum, wh, env={"LYCEUM_LOG": "warn"}) as server:
             results["flight_adbc"] = best_of(args.repeat, flight_pull(server))
             arrow_bytes = results["flight_adbc"][2]
-            results["psycopg_binary"] = best_of(args.repeat, psycopg_pull(server, arrow_bytes))
+            # Minutes per pull at SF1: once, without a warm-up (the server's caches are
+            # warm from the Flight pulls).
+            results["psycopg_binary"] = best_of(args.pg_repeat, psycopg_pull(server, arrow_bytes),
+                                                warm_up=False)
         results["duckdb_parquet"] = best_of(args.repeat, duckdb_pull(files))
     figures = {}
     for name, (seconds, rows, nbytes) in results.items():

@@ -719,3 +719,25 @@ def test_both_endpoints_share_the_session_limit(lyceum_bin, warehouse):
         _, table = info_and_table(client, basic_options("admin", server.password),
                                   "SELECT 3 AS three")
         assert table.to_pylist() == [{"three": 3}]
+
+
+def test_statement_timeout_stops_a_flight_query_with_deadline_exceeded(server):
+    conn = flightsql.connect(server.flight_uri(), db_kwargs={
+        "username": "admin", "password": server.password})
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET statement_timeout = 500")
+            started = time.monotonic()
+            with pytest.raises(flightsql.Error) as failure:
+                cur.execute("SELECT sum(value % 7) AS s "
+                            "FROM generate_series(1, 20000000000) AS t(value)")
+                cur.fetchall()
+            assert time.monotonic() - started < 15
+            message = str(failure.value)
+            assert "DeadlineExceeded" in message and "57014" in message, message
+            assert "statement timeout" in message, message
+            # The session goes on, with its setting.
+            cur.execute("SHOW statement_timeout")
+            assert cur.fetchall() == [("500ms",)]
+    finally:
+        conn.close()

@@ -51,41 +51,51 @@ pub(crate) struct StopWatch {
 /// Starts watching for SIGTERM/SIGINT; when this returns, the handlers are installed.
 pub(crate) async fn watch_stop(grace: std::time::Duration) -> std::io::Result<StopWatch> {
     use tokio::sync::oneshot;
-    let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
     let (stop_tx, stop) = oneshot::channel();
     let (grace_tx, grace_over) = oneshot::channel();
+    on_own_thread("lyceum-stop-watch", move |ready| async move {
+        let signal = match shutdown_signal() {
+            Ok(signal) => signal,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
+        signal.await;
+        let _ = stop_tx.send(());
+        tokio::time::sleep(grace).await;
+        let _ = grace_tx.send(());
+    })
+    .await?;
+    Ok(StopWatch { stop, grace_over })
+}
+
+/// Runs `work` on a single-threaded runtime of its own, on a thread named `name`, so busy
+/// query workers cannot delay it (accepting connections, watching signals). Returns once
+/// `work` reports through its sender that it has started, with what it reported.
+pub(crate) async fn on_own_thread<F, W>(name: &str, work: F) -> std::io::Result<()>
+where
+    F: FnOnce(tokio::sync::oneshot::Sender<std::io::Result<()>>) -> W + Send + 'static,
+    W: Future<Output = ()>,
+{
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<std::io::Result<()>>();
     std::thread::Builder::new()
-        .name("lyceum-stop-watch".into())
+        .name(name.into())
         .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
+            match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt,
+                Ok(runtime) => runtime.block_on(work(ready_tx)),
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
-                    return;
                 }
-            };
-            runtime.block_on(async move {
-                let signal = match shutdown_signal() {
-                    Ok(signal) => signal,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok(()));
-                signal.await;
-                let _ = stop_tx.send(());
-                tokio::time::sleep(grace).await;
-                let _ = grace_tx.send(());
-            });
+            }
         })?;
     ready_rx
         .await
-        .map_err(|_| std::io::Error::other("the stop watch thread ended during startup"))??;
-    Ok(StopWatch { stop, grace_over })
+        .map_err(|_| std::io::Error::other(format!("thread {name} stopped during startup")))?
 }
 
 /// The sessions both endpoints hold together, under one limit (`--max-connections`): a

@@ -609,6 +609,11 @@ async fn statements_time_out_and_are_canceled() -> Result<()> {
     let mut other = engine.session(Identity::local())?;
     let registry = Arc::clone(engine.registry());
     assert!(registry.cancel(pid));
+    // A cancel request with the session's key reaches it; another key does not.
+    let secret = session.info().cancel_secret();
+    assert!(!registry.cancel_with_secret(pid, secret.wrapping_add(1)));
+    assert!(!registry.cancel_with_secret(-1, secret));
+    assert!(registry.cancel_with_secret(pid, secret));
     assert_eq!(
         one(&mut other, "SELECT pg_cancel_backend(-1)").await?,
         "false"

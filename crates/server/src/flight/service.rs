@@ -96,6 +96,31 @@ impl LyceumFlight {
             .await
     }
 
+    /// The `FlightInfo` of a catalog command whose rows have `schema`.
+    async fn catalog_info(
+        &self,
+        request: Request<FlightDescriptor>,
+        schema: &Schema,
+        command: impl ProstMessageExt,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request).await?;
+        Ok(respond(
+            &caller,
+            flight_info(schema, request.into_inner(), command)?,
+        ))
+    }
+
+    /// The rows of a catalog command, built from the caller's catalog listing.
+    async fn catalog_rows(
+        &self,
+        request: &Request<Ticket>,
+        build: impl FnOnce(&Listing) -> Result<RecordBatch, FlightError>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let caller = self.caller(request).await?;
+        let listing = self.listing(&caller).await?;
+        Ok(respond(&caller, one_batch(build(&listing))?))
+    }
+
     /// The session's catalog listing.
     async fn listing(&self, caller: &Caller) -> Result<Listing, Status> {
         let mut session = caller.session.lock().await;
@@ -709,12 +734,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetCatalogs,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = query.into_builder().schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_catalogs(
@@ -722,12 +743,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetCatalogs,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(metadata::catalogs(query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| metadata::catalogs(query, listing))
+            .await
     }
 
     async fn get_flight_info_schemas(
@@ -735,12 +752,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetDbSchemas,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = query.clone().into_builder().schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_schemas(
@@ -748,12 +761,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetDbSchemas,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(metadata::schemas(query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| metadata::schemas(query, listing))
+            .await
     }
 
     async fn get_flight_info_tables(
@@ -761,12 +770,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetTables,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = query.clone().into_builder().schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_tables(
@@ -774,12 +779,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetTables,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(metadata::tables(query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| metadata::tables(query, listing))
+            .await
     }
 
     async fn get_flight_info_table_types(
@@ -787,12 +788,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetTableTypes,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = query.into_builder().schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_table_types(
@@ -809,12 +806,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetSqlInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = query.clone().into_builder(&self.sql_info).schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_sql_info(
@@ -834,12 +827,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetPrimaryKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = keys::primary_keys_schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_primary_keys(
@@ -847,12 +836,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetPrimaryKeys,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(keys::primary_keys(&query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| keys::primary_keys(&query, listing))
+            .await
     }
 
     async fn get_flight_info_exported_keys(
@@ -860,12 +845,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetExportedKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = keys::foreign_keys_schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_exported_keys(
@@ -873,12 +854,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetExportedKeys,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(keys::exported_keys(&query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| keys::exported_keys(&query, listing))
+            .await
     }
 
     async fn get_flight_info_imported_keys(
@@ -886,12 +863,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetImportedKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = keys::foreign_keys_schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_imported_keys(
@@ -899,12 +872,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetImportedKeys,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(keys::imported_keys(&query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| keys::imported_keys(&query, listing))
+            .await
     }
 
     async fn get_flight_info_cross_reference(
@@ -912,12 +881,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetCrossReference,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = keys::foreign_keys_schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_cross_reference(
@@ -925,12 +890,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetCrossReference,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let caller = self.caller(&request).await?;
-        let listing = self.listing(&caller).await?;
-        Ok(respond(
-            &caller,
-            one_batch(keys::cross_reference(&query, &listing))?,
-        ))
+        self.catalog_rows(&request, |listing| keys::cross_reference(&query, listing))
+            .await
     }
 
     async fn get_flight_info_xdbc_type_info(
@@ -938,12 +899,8 @@ impl FlightSqlService for LyceumFlight {
         query: CommandGetXdbcTypeInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let caller = self.caller(&request).await?;
         let schema = query.into_builder(&self.type_info).schema();
-        Ok(respond(
-            &caller,
-            flight_info(&schema, request.into_inner(), query)?,
-        ))
+        self.catalog_info(request, &schema, query).await
     }
 
     async fn do_get_xdbc_type_info(

@@ -147,44 +147,27 @@ pub async fn start(
     options: PgOptions,
 ) -> std::io::Result<Running> {
     let queries = Handle::current();
-    let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
     let (done_tx, done_rx) = oneshot::channel();
-    std::thread::Builder::new()
-        .name("lyceum-pg-accept".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                let setup = crate::lifecycle::shutdown_signal().and_then(|shutdown| {
-                    listener.set_nonblocking(true)?;
-                    Ok((shutdown, TcpListener::from_std(listener)?))
-                });
-                match setup {
-                    Ok((shutdown, listener)) => {
-                        let _ = ready_tx.send(Ok(()));
-                        let grace = options.grace;
-                        let state = Arc::new(ServerState::new(engine, options));
-                        accept_until(listener, &state, shutdown, &queries).await;
-                        drain(&state, grace).await;
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-            });
-            let _ = done_tx.send(());
-        })?;
-    ready_rx
-        .await
-        .map_err(|_| std::io::Error::other("the server thread stopped during startup"))??;
+    crate::lifecycle::on_own_thread("lyceum-pg-accept", move |ready| async move {
+        let setup = crate::lifecycle::shutdown_signal().and_then(|shutdown| {
+            listener.set_nonblocking(true)?;
+            Ok((shutdown, TcpListener::from_std(listener)?))
+        });
+        match setup {
+            Ok((shutdown, listener)) => {
+                let _ = ready.send(Ok(()));
+                let grace = options.grace;
+                let state = Arc::new(ServerState::new(engine, options));
+                accept_until(listener, &state, shutdown, &queries).await;
+                drain(&state, grace).await;
+            }
+            Err(e) => {
+                let _ = ready.send(Err(e));
+            }
+        }
+        let _ = done_tx.send(());
+    })
+    .await?;
     Ok(Running { done: done_rx })
 }
 
