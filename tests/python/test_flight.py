@@ -40,10 +40,15 @@ def server(lyceum_bin, warehouse):
         yield s
 
 
+def adbc_connect(server):
+    """A new ADBC Flight SQL connection to `server` as its administrator."""
+    return flightsql.connect(server.flight_uri(), db_kwargs={
+        "username": "admin", "password": server.password})
+
+
 @pytest.fixture
 def adbc(server):
-    conn = flightsql.connect(server.flight_uri(), db_kwargs={
-        "username": "admin", "password": server.password})
+    conn = adbc_connect(server)
     yield conn
     conn.close()
 
@@ -217,8 +222,7 @@ def writable(lyceum_bin, warehouse, tmp_path_factory):
 
 
 def test_adbc_executemany_and_prepared_updates_write_sandbox_tables(writable):
-    conn = flightsql.connect(writable.flight_uri(), db_kwargs={
-        "username": "admin", "password": writable.password})
+    conn = adbc_connect(writable)
     try:
         with conn.cursor() as cur:
             cur.execute("CREATE TABLE sandbox.flight_cohort (student_id text, label text)")
@@ -248,8 +252,7 @@ def test_types_keep_their_meaning(server, adbc):
 
 
 def test_a_session_option_returns_view_types_as_they_are(server):
-    conn = flightsql.connect(server.flight_uri(), db_kwargs={
-        "username": "admin", "password": server.password})
+    conn = adbc_connect(server)
     sql = "SELECT course_id FROM dim_course ORDER BY course_id LIMIT 3"
     try:
         with conn.cursor() as cur:
@@ -417,8 +420,7 @@ def test_adbc_ingest_creates_appends_replaces_and_joins_with_the_warehouse(writa
     cohort = pa.table({"student_id": ids,
                        "cohort": ["a" if i % 2 else "b" for i in range(len(ids))],
                        "weight": [float(i) for i in range(len(ids))]})
-    conn = flightsql.connect(writable.flight_uri(), db_kwargs={
-        "username": "admin", "password": writable.password})
+    conn = adbc_connect(writable)
     try:
         with conn.cursor() as cur:
             assert cur.adbc_ingest("cohort", cohort, mode="create",
@@ -461,8 +463,7 @@ def test_an_ingest_killed_mid_way_leaves_the_previous_version(lyceum_bin, wareho
     schema = pa.schema([("n", pa.int64()), ("label", pa.string())])
     with LyceumServer(lyceum_bin, copy) as server:
         before = pg_rows(server, "SELECT max(version) FROM system.snapshots")
-        conn = flightsql.connect(server.flight_uri(), db_kwargs={
-            "username": "admin", "password": server.password})
+        conn = adbc_connect(server)
         sent = []
 
         def slow_batches():
@@ -592,8 +593,7 @@ def test_a_full_fact_attendance_pull_arrives_whole_in_bounded_server_memory(
         lyceum_bin, pull_warehouse):
     with LyceumServer(lyceum_bin, pull_warehouse, "--memory-limit",
                       "%dMiB" % PULL_MEMORY_LIMIT_MIB) as server:
-        conn = flightsql.connect(server.flight_uri(), db_kwargs={
-            "username": "admin", "password": server.password})
+        conn = adbc_connect(server)
         try:
             with conn.cursor() as cur:
                 # Warm up: the pinned snapshot and the table's metadata are in memory.
@@ -722,8 +722,7 @@ def test_both_endpoints_share_the_session_limit(lyceum_bin, warehouse):
 
 
 def test_statement_timeout_stops_a_flight_query_with_deadline_exceeded(server):
-    conn = flightsql.connect(server.flight_uri(), db_kwargs={
-        "username": "admin", "password": server.password})
+    conn = adbc_connect(server)
     try:
         with conn.cursor() as cur:
             cur.execute("SET statement_timeout = 500")
