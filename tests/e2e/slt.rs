@@ -98,14 +98,6 @@ fn text(value: Option<String>) -> String {
     }
 }
 
-/// The count at the end of a command tag (`INSERT 0 3` → 3), else 0.
-fn tag_count(tag: &str) -> u64 {
-    tag.rsplit(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 // ---------------------------------------------------------------------------------------
 // In-process: the engine's sessions, no wire.
 
@@ -183,10 +175,10 @@ impl AsyncDB for InProcess {
                     collected.rows = Some(rows);
                 }
                 Ok(
-                    QueryOutput::Command { tag }
-                    | QueryOutput::TransactionStart { tag }
-                    | QueryOutput::TransactionEnd { tag },
-                ) => collected.count = tag_count(&tag),
+                    QueryOutput::Command(done)
+                    | QueryOutput::TransactionStart(done)
+                    | QueryOutput::TransactionEnd(done),
+                ) => collected.count = done.rows.unwrap_or(0),
                 Ok(QueryOutput::CopyIn { .. }) => {
                     failure = Some(SqlError::harness(
                         "COPY FROM STDIN has no data in a .slt file".into(),

@@ -236,6 +236,29 @@ def test_adbc_executemany_and_prepared_updates_write_sandbox_tables(writable):
                              "ORDER BY student_id") == [("S1", "a"), ("S2", "b"), ("S3", "c")]
 
 
+def test_sql_begin_and_commit_span_statements_of_one_flight_session(writable):
+    """Flight SQL offers no BeginTransaction, but SQL BEGIN ... COMMIT in one session
+    holds its writes back until COMMIT, and ROLLBACK drops them, as over pgwire."""
+    conn = adbc_connect(writable)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE sandbox.flight_tx (n integer)")
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO sandbox.flight_tx VALUES (1), (2)")
+            cur.execute("SELECT count(*) AS n FROM sandbox.flight_tx")
+            assert cur.fetchall() == [(2,)], "the transaction sees its own writes"
+            assert pg_rows(writable, "SELECT count(*) FROM sandbox.flight_tx") == [(0,)]
+            cur.execute("COMMIT")
+            assert pg_rows(writable, "SELECT count(*) FROM sandbox.flight_tx") == [(2,)]
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO sandbox.flight_tx VALUES (3)")
+            cur.execute("ROLLBACK")
+            cur.execute("SELECT count(*) AS n FROM sandbox.flight_tx")
+            assert cur.fetchall() == [(2,)]
+    finally:
+        conn.close()
+
+
 def test_types_keep_their_meaning(server, adbc):
     with adbc.cursor() as cur:
         cur.execute("SELECT course_id, credit_hours, is_gateway, course_level "

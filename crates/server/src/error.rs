@@ -14,6 +14,7 @@ use arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use lyceum_engine::EngineError;
 use lyceum_engine::error::ErrorKind;
+use lyceum_engine::session::NoticeKind;
 use pgwire::error::{ErrorInfo, PgWireError};
 
 /// What can make a `lyceum` command fail.
@@ -184,6 +185,15 @@ fn kind_sqlstate(kind: ErrorKind) -> &'static str {
         K::DuplicateCursor => DUPLICATE_CURSOR,
         K::InvalidSavepoint => INVALID_SAVEPOINT_SPECIFICATION,
         K::Internal => INTERNAL_ERROR,
+    }
+}
+
+/// The severity and SQLSTATE a notice is sent with on the Postgres wire.
+pub fn notice_severity_and_sqlstate(kind: NoticeKind) -> (&'static str, &'static str) {
+    match kind {
+        NoticeKind::AlreadyInTransaction => ("WARNING", ACTIVE_SQL_TRANSACTION),
+        NoticeKind::NoTransaction => ("WARNING", NO_ACTIVE_SQL_TRANSACTION),
+        NoticeKind::Skipped => ("NOTICE", "00000"),
     }
 }
 

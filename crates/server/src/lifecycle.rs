@@ -1,17 +1,21 @@
-//! What every endpoint's server shares about its life: how many sessions it admits and
-//! how it learns to stop. (Statements are cancelled through the engine's one session
-//! registry, `lyceum_engine::session::Registry`, whichever endpoint asks; TLS for both
-//! endpoints comes from `crate::tls`.)
+//! What every endpoint's server shares about its life: how many sessions it admits
+//! ([`Admission`]), how it learns to stop, and the work both have in flight while they
+//! stop ([`Drain`]). (Statements are cancelled through the engine's one session registry,
+//! `lyceum_engine::session::Registry`, whichever endpoint asks; TLS for both endpoints
+//! comes from `crate::tls`.)
 //!
 //! The Postgres wire and Flight SQL servers each install their own handlers for SIGTERM and
-//! SIGINT (tokio delivers a signal to every handler), stop accepting, and give running work
-//! the same grace period (`--shutdown-grace`).
+//! SIGINT (tokio delivers a signal to every handler) and stop accepting; then one
+//! [`Drain`] refuses new statements on both and gives the running ones, on either
+//! endpoint, the same grace period (`--shutdown-grace`).
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
-use tracing::info;
+use tokio::sync::watch;
+use tracing::{info, warn};
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed when this is
 /// called, not when the future is first polled, so a signal right after the server says
@@ -144,9 +148,112 @@ impl Drop for Slot {
     }
 }
 
+/// The statements both endpoints are running, and whether the server is stopping: once
+/// it is, new statements are refused (on either endpoint) and the running ones get the
+/// grace period to finish.
+#[derive(Debug)]
+pub struct Drain {
+    stopping: AtomicBool,
+    /// Statements running now (counted until their last row is sent or they are dropped).
+    in_flight: watch::Sender<usize>,
+}
+
+impl Drain {
+    pub fn new() -> Arc<Drain> {
+        Arc::new(Drain {
+            stopping: AtomicBool::new(false),
+            in_flight: watch::Sender::new(0),
+        })
+    }
+
+    /// Counts a statement as running until the returned guard is dropped.
+    pub fn begin(self: &Arc<Self>) -> Work {
+        self.in_flight.send_modify(|n| *n += 1);
+        Work(self.clone())
+    }
+
+    /// Refuses new statements from now on.
+    pub fn refuse_new(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    pub fn running(&self) -> usize {
+        *self.in_flight.borrow()
+    }
+
+    /// Refuses new statements from now on and waits up to `grace` for the running ones
+    /// (either endpoint's). Returns whether they all finished. Both endpoints call it when
+    /// they stop; the second call only waits.
+    pub async fn finish(&self, grace: Duration) -> bool {
+        let first = !self.stopping.swap(true, Ordering::SeqCst);
+        let running = self.running();
+        if running == 0 {
+            return true;
+        }
+        if first {
+            info!(
+                running,
+                ?grace,
+                "shutting down: letting running statements finish"
+            );
+        }
+        let mut in_flight = self.in_flight.subscribe();
+        let finished = tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0))
+            .await
+            .is_ok();
+        if !finished && first {
+            warn!(
+                running = self.running(),
+                "grace period over: dropping the statements still running"
+            );
+        }
+        finished
+    }
+}
+
+/// One running statement under [`Drain`]; it stops counting when dropped.
+#[derive(Debug)]
+pub struct Work(Arc<Drain>);
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        self.0.in_flight.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn drain_waits_for_running_work_and_refuses_new() {
+        let drain = Drain::new();
+        assert!(drain.finish(Duration::from_millis(1)).await, "nothing runs");
+        assert!(drain.is_stopping());
+
+        let drain = Drain::new();
+        let work = drain.begin();
+        let other = drain.begin();
+        assert_eq!(drain.running(), 2);
+        drop(other);
+        // Still running at the end of the grace period.
+        assert!(!drain.finish(Duration::from_millis(20)).await);
+        let waiting = tokio::spawn({
+            let drain = drain.clone();
+            async move { drain.finish(Duration::from_secs(30)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(work);
+        assert!(
+            waiting.await.expect("joins"),
+            "finished when the work ended"
+        );
+        assert_eq!(drain.running(), 0);
+    }
 
     #[test]
     fn admission_counts_places_until_they_are_dropped() {

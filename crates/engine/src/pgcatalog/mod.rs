@@ -29,6 +29,7 @@ mod profile;
 pub mod relations;
 pub mod rewrite;
 mod session_functions;
+mod settings;
 pub mod table;
 pub mod types;
 
@@ -50,6 +51,7 @@ pub use profile::PostgresProfile;
 pub use relations::Model;
 pub use rewrite::rewrite;
 pub use session_functions::version_string;
+pub use settings::{SERVER_VERSION, SERVER_VERSION_NUM};
 
 use crate::error::Result;
 use crate::session::{SessionInfo, Snapshot};

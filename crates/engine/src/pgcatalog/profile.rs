@@ -17,7 +17,7 @@ use lyceum_catalog::{PrincipalStore, Principals};
 
 use super::{CatalogState, StaticTables};
 use crate::error::Result;
-use crate::session::{Profile, Registry, SessionInfo, SessionProfile, Snapshot};
+use crate::session::{Param, Profile, Registry, SessionInfo, SessionProfile, Snapshot};
 
 /// PostgreSQL's face: built-in catalog content loaded once per engine.
 pub struct PostgresProfile {
@@ -34,7 +34,24 @@ impl PostgresProfile {
 }
 
 impl Profile for PostgresProfile {
+    fn parameters(&self) -> &'static [Param] {
+        super::settings::POSTGRES_PARAMS
+    }
+
+    fn dialect(&self) -> datafusion::config::Dialect {
+        datafusion::config::Dialect::PostgreSQL
+    }
+
+    fn system_schemas(&self) -> &'static [&'static str] {
+        &["pg_catalog", "information_schema"]
+    }
+
     fn attach(&self, info: &Arc<SessionInfo>) -> Arc<dyn SessionProfile> {
+        {
+            let mut settings = info.settings();
+            settings.force("is_superuser", if info.superuser() { "on" } else { "off" });
+            settings.force("session_authorization", info.user());
+        }
         Arc::new(PostgresSession {
             statics: self.statics.clone(),
             state: Arc::new(CatalogState::default()),

@@ -14,11 +14,11 @@ use datafusion::common::{DataFusionError, ScalarValue, exec_err};
 use datafusion::logical_expr::{ColumnarValue, Signature, TypeSignature, Volatility};
 use datafusion::prelude::SessionContext;
 
+use super::SERVER_VERSION;
 use crate::auth::Identity;
 use crate::error::EngineError;
 use crate::session::{
-    CATALOG, Registry, SERVER_VERSION, SessionInfo, engine_option, is_engine_option,
-    search_path_schemas,
+    CATALOG, Registry, SessionInfo, engine_option, is_engine_option, search_path_schemas,
 };
 use crate::sqlfn::{bool_arg, constant_text, shape, text_arg, udf};
 

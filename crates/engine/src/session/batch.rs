@@ -9,7 +9,7 @@
 use tracing::{Instrument, info_span};
 
 use super::statement::{Action, Parsed};
-use super::{QueryOutput, Session, TransactionStatus, redact, sandbox, statement};
+use super::{QueryOutput, Session, TransactionStatus, redact, sandbox};
 use crate::error::{EngineError, Result};
 
 /// The statements of one query string still to run.
@@ -45,7 +45,7 @@ impl Session {
     /// Parses a query string; a syntax error anywhere fails it whole (nothing runs).
     pub fn start_batch(&mut self, sql: &str) -> Result<Batch> {
         self.note_stream_failure();
-        let parsed = match statement::parse(sql) {
+        let parsed = match self.parse(sql) {
             Ok(p) => p,
             Err(e) => {
                 self.tx.fail();

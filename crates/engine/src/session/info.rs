@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use datafusion::common::config::ConfigOptions;
 
 use super::options::LyceumOptions;
-use super::settings::Settings;
+use super::settings::{Param, Settings};
 use crate::auth::Identity;
 
 /// What the session core, its functions and the catalog views read about a session.
@@ -59,14 +59,14 @@ pub(crate) fn now_micros() -> i64 {
 }
 
 impl SessionInfo {
-    pub(crate) fn new(identity: Identity, pid: i32) -> Self {
+    pub(crate) fn new(identity: Identity, pid: i32, parameters: &'static [Param]) -> Self {
         SessionInfo {
             superuser: AtomicBool::new(identity.superuser),
             identity,
             pid,
             cancel_secret: rand::random(),
             started_at: now_micros(),
-            settings: Mutex::new(Settings::new()),
+            settings: Mutex::new(Settings::new(parameters)),
             activity: Mutex::new(Activity {
                 state: "idle",
                 ..Activity::default()
@@ -147,7 +147,7 @@ impl SessionInfo {
         }
     }
 
-    /// The session's PostgreSQL-style settings.
+    /// The session's run-time parameters.
     pub fn settings(&self) -> MutexGuard<'_, Settings> {
         // A panic while holding the lock leaves settings that were valid before it.
         self.settings

@@ -12,9 +12,6 @@ use lyceum_catalog::{ForeignKey, star};
 use super::{CATALOG, Session};
 use crate::error::{EngineError, Result};
 
-/// The emulated PostgreSQL catalogs: read-only system tables for every endpoint.
-const SYSTEM_SCHEMAS: &[&str] = &["pg_catalog", "information_schema"];
-
 /// What kind of relation a table is, in the terms of ODBC/JDBC/Flight SQL table types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableKind {
@@ -93,6 +90,7 @@ impl Session {
             .ok_or_else(|| EngineError::Internal("the session has no catalog".into()))?;
         let mut schemas = catalog.schema_names();
         schemas.sort();
+        let system = self.engine.profile.system_schemas();
         let mut tables = Vec::new();
         for schema_name in &schemas {
             let Some(schema) = catalog.schema(schema_name) else {
@@ -111,8 +109,7 @@ impl Session {
                         .map(|e| &e.definition)
                         .find(|d| d.schema == *schema_name && d.name == name)
                 });
-                let kind = if schema_name == star::SYSTEM
-                    || SYSTEM_SCHEMAS.contains(&schema_name.as_str())
+                let kind = if schema_name == star::SYSTEM || system.contains(&schema_name.as_str())
                 {
                     TableKind::SystemTable
                 } else if provider.table_type() == TableType::View {

@@ -1,9 +1,11 @@
 //! The one query layer that every endpoint shares (CLI, Postgres wire, Flight SQL).
 //!
 //! An [`Engine`] is opened once per process over a warehouse; each client connection gets a
-//! [`Session`] for an authenticated [`Identity`]. A session keeps PostgreSQL-style settings
-//! ([`settings`]), a transaction ([`transaction`]), prepared statements ([`prepared`]) and
-//! the warehouse version it reads. Every statement runs against one pinned version: the
+//! [`Session`] for an authenticated [`Identity`]. A session keeps run-time parameters
+//! ([`settings`]: the core's and its [`Profile`]'s), a transaction ([`transaction`]),
+//! prepared statements ([`prepared`]) and the warehouse version it reads. What clients of
+//! one family add (dialect, rewrites, system schemas, column names, parameters) is the
+//! profile's; how an endpoint renders outputs and notices ([`output`]) is the endpoint's. Every statement runs against one pinned version: the
 //! one its transaction pinned, else the latest when its query string started, unless
 //! `SET lyceum.as_of = N` chose one (time travel). The star schema is written only by
 //! loads; analysts' tables in schema `sandbox` take DDL, `INSERT` and `COPY` ([`sandbox`]),
@@ -19,9 +21,11 @@ mod cursor;
 mod info;
 mod listing;
 mod options;
+mod output;
 mod prepared;
 mod profile;
 mod redact;
+pub mod result_cache;
 pub mod sandbox;
 mod set_undo;
 mod settings;
@@ -52,10 +56,11 @@ pub use info::{Activity, SessionInfo};
 pub(crate) use info::{engine_option, search_path_schemas};
 pub use listing::{Listing, TableKind, TableListing};
 pub use options::LyceumOptions;
+pub use output::{Completion, Notice, NoticeKind, QueryOutput};
 pub use prepared::Prepared;
 pub use profile::{Plain, Profile, SessionProfile};
 pub use redact::redact_passwords;
-pub use settings::{Reported, SERVER_VERSION, SERVER_VERSION_NUM, Settings};
+pub use settings::{CORE_PARAMS, Kind, Param, Reported, Settings, param};
 pub use snapshot::Snapshot;
 pub use statement::{Action, Parsed, SetValue, UserSpec, is_engine_option};
 pub use transaction::{TransactionStatus, TransactionWarning};
@@ -213,6 +218,7 @@ pub struct Engine {
     registry: Arc<Registry>,
     /// The face every session shows its clients (see [`profile`]).
     profile: Arc<dyn Profile>,
+    result_cache: Arc<result_cache::ResultCache>,
 }
 
 /// How many pinned snapshots stay cached (time travel to older ones reopens them).
@@ -231,6 +237,7 @@ impl Engine {
         memory: MemoryLimits,
         profile: Arc<dyn Profile>,
     ) -> Result<Arc<Engine>> {
+        let cache = result_cache::ResultCache::new(result_cache::capacity_for(memory.server));
         Ok(Arc::new(Engine {
             auth: Auth::new(warehouse.principals().clone()),
             warehouse,
@@ -239,7 +246,13 @@ impl Engine {
             snapshots: Mutex::new(Vec::new()),
             registry: Arc::new(Registry::default()),
             profile,
+            result_cache: Arc::new(cache),
         }))
+    }
+
+    /// Answers of read queries, shared by every session.
+    pub fn result_cache(&self) -> &Arc<result_cache::ResultCache> {
+        &self.result_cache
     }
 
     pub fn warehouse(&self) -> &Warehouse {
@@ -262,13 +275,8 @@ impl Engine {
     pub fn session(self: &Arc<Self>, identity: Identity) -> Result<Session> {
         let canceller = Canceller::default();
         let pid = self.registry.next_pid();
-        let info = Arc::new(SessionInfo::new(identity, pid));
+        let info = Arc::new(SessionInfo::new(identity, pid, self.profile.parameters()));
         self.registry.register(canceller.clone(), &info);
-        {
-            let mut settings = info.settings();
-            settings.force("is_superuser", if info.superuser() { "on" } else { "off" });
-            settings.force("session_authorization", info.user());
-        }
         let face = self.profile.attach(&info);
         let ctx = new_context(self, &face)?;
         Ok(Session {
@@ -346,6 +354,7 @@ fn new_context(engine: &Arc<Engine>, face: &Arc<dyn SessionProfile>) -> Result<S
     for (name, value) in ENGINE_DEFAULTS {
         config.options_mut().set(name, value)?;
     }
+    config.options_mut().sql_parser.dialect = engine.profile.dialect();
     // What a sort keeps back for merging its spills comes out of the query's share: at
     // DataFusion's 10 MiB per partition, a small share would refuse every sort.
     config.options_mut().execution.sort_spill_reservation_bytes = engine
@@ -358,52 +367,8 @@ fn new_context(engine: &Arc<Engine>, face: &Arc<dyn SessionProfile>) -> Result<S
     Ok(ctx)
 }
 
-/// What one statement produced.
-pub enum QueryOutput {
-    /// Rows, streamed batch by batch. `schema` has the names clients see (a name repeated
-    /// in the select list is unique in the stream's own schema; see
-    /// [`SessionProfile::client_schema`]).
-    Rows {
-        schema: SchemaRef,
-        stream: SendableRecordBatchStream,
-        /// The command tag's word: `SELECT`, or `FETCH` for a cursor's rows.
-        tag: &'static str,
-    },
-    /// A command without rows (`SET`, ...), with its PostgreSQL command tag.
-    Command { tag: String },
-    /// `BEGIN`: a transaction is open now.
-    TransactionStart { tag: String },
-    /// `COMMIT` / `ROLLBACK`: the transaction is over.
-    TransactionEnd { tag: String },
-    /// `COPY ... FROM STDIN`: the client sends the rows next ([`Session::copy_data`],
-    /// then [`Session::copy_done`] or [`Session::copy_fail`]).
-    CopyIn { columns: usize },
-}
-
-impl std::fmt::Debug for QueryOutput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            QueryOutput::Rows { schema, .. } => write!(f, "Rows({schema:?})"),
-            QueryOutput::Command { tag } => write!(f, "Command({tag})"),
-            QueryOutput::TransactionStart { tag } => write!(f, "TransactionStart({tag})"),
-            QueryOutput::TransactionEnd { tag } => write!(f, "TransactionEnd({tag})"),
-            QueryOutput::CopyIn { columns } => write!(f, "CopyIn({columns})"),
-        }
-    }
-}
-
-fn command(tag: &str) -> QueryOutput {
-    QueryOutput::Command { tag: tag.into() }
-}
-
-/// A message for the client that is not an error (PostgreSQL's NOTICE / WARNING).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// `WARNING` or `NOTICE`.
-    pub severity: &'static str,
-    /// The SQLSTATE (`25001`, `00000`, ...).
-    pub code: &'static str,
-    pub message: String,
+fn command(name: &str) -> QueryOutput {
+    QueryOutput::Command(Completion::new(name))
 }
 
 /// One client's state: identity, settings, transaction, prepared statements and the
@@ -473,7 +438,7 @@ impl Session {
         self.tx.status()
     }
 
-    /// Settings changes the client should be told about (`ParameterStatus`).
+    /// Changes of reported parameters the client should be told about.
     pub fn take_reports(&self) -> Vec<Reported> {
         self.info.settings().take_reports()
     }
@@ -483,16 +448,16 @@ impl Session {
         std::mem::take(&mut self.notices)
     }
 
-    /// The parameters every client hears about at connect (`ParameterStatus`).
-    pub fn startup_report(&self) -> Vec<Reported> {
+    /// Every reported parameter with its value, for a client that has just connected.
+    pub fn reported_parameters(&self) -> Vec<Reported> {
         let mut settings = self.info.settings();
         settings.take_reports();
-        settings.startup_report()
+        settings.reported()
     }
 
-    /// Applies the run-time parameters a client sent in its startup packet
-    /// (`application_name`, `DateStyle`, `options=-c name=value`, ...).
-    pub fn apply_startup_parameters<'a>(
+    /// Applies settings a client asked for when it connected (run-time parameters or
+    /// engine options), as `SET` would.
+    pub fn apply_settings<'a>(
         &mut self,
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<()> {
@@ -527,10 +492,10 @@ impl Session {
                 && let Ok(QueryOutput::Rows {
                     schema,
                     stream,
-                    tag,
+                    command,
                 }) = result
             {
-                result = read_whole(schema, stream, tag).await;
+                result = read_whole(schema, stream, command).await;
                 if result.is_err() {
                     batch.fail();
                 }
@@ -561,7 +526,7 @@ impl Session {
     ) -> Result<Prepared> {
         self.note_stream_failure();
         let result = async {
-            let mut parsed = statement::parse(sql)?;
+            let mut parsed = self.parse(sql)?;
             if parsed.len() > 1 {
                 return Err(EngineError::MultipleCommands);
             }
@@ -617,7 +582,7 @@ impl Session {
                     let statement = self
                         .ctx
                         .state()
-                        .sql_to_statement(&sql, &datafusion::config::Dialect::PostgreSQL)?;
+                        .sql_to_statement(&sql, &self.engine.profile.dialect())?;
                     let insert = self
                         .ctx
                         .state()
@@ -725,7 +690,8 @@ impl Session {
             }
         };
         let plan = plan.with_param_values(values)?;
-        self.run_plan(plan, limits).await
+        let explained = self.explain_result_cache(statement).await;
+        self.run_plan(plan, limits, explained).await
     }
 
     /// Runs one statement under the session's transaction rules and limits.
@@ -814,7 +780,8 @@ impl Session {
                 {
                     return Err(EngineError::SnapshotPinned { pinned });
                 }
-                self.run_plan(plan, limits).await
+                let explained = self.explain_result_cache(statement).await;
+                self.run_plan(plan, limits, explained).await
             }
             Action::Set { name, value, local } => {
                 self.set(name, value, *local)?;
@@ -887,7 +854,7 @@ impl Session {
                 Ok(QueryOutput::Rows {
                     schema: cursor.schema(),
                     stream: limits.wrap(cursor.fetch(*count)),
-                    tag: "FETCH",
+                    command: "FETCH",
                 })
             }
             Action::CloseCursor { name } => {
@@ -924,7 +891,7 @@ impl Session {
                     .rollback_to(name)
                     .map_err(savepoint_error("ROLLBACK TO SAVEPOINT"))?;
                 self.undo_settings_after(keep);
-                Ok(command("ROLLBACK"))
+                Ok(command("ROLLBACK TO SAVEPOINT"))
             }
             Action::Release { name } => {
                 self.tx
@@ -934,17 +901,19 @@ impl Session {
             }
             Action::Begin { start } => {
                 if let Some(w) = self.tx.begin() {
-                    self.warn("25001", w.message());
+                    self.raise(w.notice(), w.message());
                 }
-                Ok(QueryOutput::TransactionStart {
-                    tag: if *start { "START TRANSACTION" } else { "BEGIN" }.into(),
-                })
+                Ok(QueryOutput::TransactionStart(Completion::new(if *start {
+                    "START TRANSACTION"
+                } else {
+                    "BEGIN"
+                })))
             }
             Action::Commit | Action::Rollback => {
-                let (tag, warning) = self.tx.end(matches!(action, Action::Commit));
+                let (done, warning) = self.tx.end(matches!(action, Action::Commit));
                 // Writes of the block commit with it; a failed COMMIT is an error (and the
                 // transaction is over either way, as in PostgreSQL).
-                if let Err(e) = self.end_pending(tag == "COMMIT").await {
+                if let Err(e) = self.end_pending(done == "COMMIT").await {
                     self.cursors.retain(|_, c| c.holds());
                     self.end_settings(false);
                     return Err(e);
@@ -952,10 +921,10 @@ impl Session {
                 // Cursors end with their transaction unless declared WITH HOLD.
                 self.cursors.retain(|_, c| c.holds());
                 if let Some(w) = warning {
-                    self.warn("25P01", w.message());
+                    self.raise(w.notice(), w.message());
                 }
-                self.end_settings(tag == "COMMIT");
-                Ok(QueryOutput::TransactionEnd { tag: tag.into() })
+                self.end_settings(done == "COMMIT");
+                Ok(QueryOutput::TransactionEnd(Completion::new(done)))
             }
             Action::Discard { all } => {
                 if !*all {
@@ -1044,7 +1013,8 @@ impl Session {
                 });
             }
         };
-        let inner_action = statement::parse(&inner.to_string())?
+        let inner_action = self
+            .parse(&inner.to_string())?
             .pop()
             .map(|p| p.action)
             .ok_or_else(|| EngineError::Syntax("PREPARE needs a statement".into()))?;
@@ -1137,11 +1107,23 @@ impl Session {
         nulls_as_text(plan)
     }
 
-    async fn run_plan(&mut self, plan: LogicalPlan, limits: &Limits) -> Result<QueryOutput> {
+    /// Runs a planned statement; `explained` is one more row for an `EXPLAIN`'s result.
+    async fn run_plan(
+        &mut self,
+        plan: LogicalPlan,
+        limits: &Limits,
+        explained: Option<String>,
+    ) -> Result<QueryOutput> {
         use datafusion::logical_expr::Statement as PlanStatement;
         match &plan {
             LogicalPlan::Statement(PlanStatement::SetVariable(set)) => {
                 self.may_set(&set.variable)?;
+                let plan = LogicalPlan::Statement(PlanStatement::SetVariable(
+                    datafusion::logical_expr::SetVariable {
+                        variable: set.variable.clone(),
+                        value: switch_word(&set.value).to_string(),
+                    },
+                ));
                 let previous_as_of = self.as_of();
                 let previous =
                     info::engine_option(self.ctx.state().config().options(), &set.variable)
@@ -1164,21 +1146,41 @@ impl Session {
             }
             _ => {}
         }
+        let cache_key = self.result_cache_key(&plan).await;
+        if let Some(key) = &cache_key
+            && let Some(hit) = self.engine.result_cache.get(key)
+        {
+            debug!(rows = hit.rows, "answered from the result cache");
+            // Described as a miss would describe it: from the plan, not the stream.
+            let schema = self.face.client_schema(plan.schema().as_arrow());
+            let stream = MemoryStream::try_new(hit.batches.to_vec(), hit.schema, None)?;
+            return Ok(QueryOutput::Rows {
+                schema,
+                stream: limits.wrap(Box::pin(stream)),
+                command: "SELECT",
+            });
+        }
         let df = limits
             .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
             .await?;
         let schema = self.face.client_schema(df.schema().as_arrow());
-        let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+        let mut stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+        if let Some(key) = cache_key {
+            stream = self.engine.result_cache.record(key, stream);
+        }
+        if let Some(line) = explained {
+            stream = result_cache::with_explain_line(stream, &line)?;
+        }
         Ok(QueryOutput::Rows {
             schema,
             stream: limits.wrap(stream),
-            tag: "SELECT",
+            command: "SELECT",
         })
     }
 
     /// Gives DataFusion the settings it acts on: `search_path` (DataFusion resolves
-    /// unqualified names in one schema: the first of the path that is not `pg_catalog`,
-    /// which unqualified catalog names reach anyway) and `TimeZone`.
+    /// unqualified names in one schema: the first of the path that is not a system
+    /// schema, which unqualified catalog names reach anyway) and `TimeZone`.
     fn apply_search_path(&mut self) {
         let (path, zone) = {
             let settings = self.info.settings();
@@ -1187,11 +1189,12 @@ impl Session {
                 settings.get("TimeZone").unwrap_or_else(|| "UTC".into()),
             )
         };
-        let schema = path
-            .split(',')
-            .map(|s| s.trim().trim_matches('"').to_string())
-            .find(|s| !s.is_empty() && s != "$user" && s != "pg_catalog")
-            .unwrap_or_else(|| "pg_catalog".into());
+        let implicit = self.engine.profile.system_schemas().first().copied();
+        let schema = search_path_schemas(&path, |s| Some(s) != implicit)
+            .into_iter()
+            .next()
+            .or_else(|| implicit.map(str::to_string))
+            .unwrap_or_else(|| lyceum_catalog::star::PUBLIC.into());
         let state_ref = self.ctx.state_ref();
         let mut state = state_ref.write();
         let options = state.config_mut().options_mut();
@@ -1216,7 +1219,7 @@ impl Session {
         state
             .config_mut()
             .options_mut()
-            .set(name, value)
+            .set(name, switch_word(value))
             .map_err(EngineError::from)
     }
 
@@ -1241,7 +1244,7 @@ impl Session {
                     .ok_or_else(|| EngineError::UnknownSetting { name: name.into() })?,
             )
         };
-        let schema = prepared::one_text_column(&show_column_name(name));
+        let schema = prepared::one_text_column(&self.info.settings().canonical_name(name));
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![Arc::new(StringArray::from(vec![value]))],
@@ -1295,7 +1298,10 @@ impl Session {
             })
             .await?;
         if existed {
-            self.notice(format!("role \"{}\" already exists, skipping", spec.name));
+            self.raise(
+                NoticeKind::Skipped,
+                &format!("role \"{}\" already exists, skipping", spec.name),
+            );
         }
         Ok(command("CREATE ROLE"))
     }
@@ -1340,7 +1346,10 @@ impl Session {
             })
             .await?;
         for name in skipped {
-            self.notice(format!("role \"{name}\" does not exist, skipping"));
+            self.raise(
+                NoticeKind::Skipped,
+                &format!("role \"{name}\" does not exist, skipping"),
+            );
         }
         Ok(command("DROP ROLE"))
     }
@@ -1353,19 +1362,10 @@ impl Session {
         Ok(())
     }
 
-    fn warn(&mut self, code: &'static str, message: &str) {
+    fn raise(&mut self, kind: NoticeKind, message: &str) {
         self.notices.push(Notice {
-            severity: "WARNING",
-            code,
+            kind,
             message: message.into(),
-        });
-    }
-
-    fn notice(&mut self, message: String) {
-        self.notices.push(Notice {
-            severity: "NOTICE",
-            code: "00000",
-            message,
         });
     }
 
@@ -1436,6 +1436,91 @@ impl Session {
         self.options().as_of
     }
 
+    /// The result cache's key for `plan`, when its answer may be cached and shared.
+    async fn result_cache_key(&self, plan: &LogicalPlan) -> Option<result_cache::Key> {
+        match self.result_cache_verdict(plan).await {
+            Ok(key) => Some(key),
+            Err(reason) => {
+                debug!(%reason, "result not cached");
+                None
+            }
+        }
+    }
+
+    async fn result_cache_verdict(
+        &self,
+        plan: &LogicalPlan,
+    ) -> std::result::Result<result_cache::Key, String> {
+        if !self.options().result_cache {
+            return Err("lyceum.result_cache is off".into());
+        }
+        let version = match self.pinned {
+            Some(v) if !self.has_pending_writes() => v,
+            _ => return Err("the session reads its own uncommitted writes".into()),
+        };
+        let snapshot = self
+            .engine
+            .snapshot(version)
+            .await
+            .map_err(|e| e.to_string())?;
+        result_cache::cacheable(plan, &|p| snapshot.is_warehouse_table(p))?;
+        let identity = self.info.identity();
+        Ok(result_cache::Key {
+            version,
+            user: identity.name,
+            superuser: identity.superuser,
+            settings: self.settings_fingerprint(),
+            plan: plan.display_indent_schema().to_string(),
+        })
+    }
+
+    /// A fingerprint of every setting and engine option that could change an answer.
+    fn settings_fingerprint(&self) -> u64 {
+        let parameters = self.info.settings().all();
+        let state = self.ctx.state();
+        let options = state.config().options().entries();
+        result_cache::fingerprint(
+            parameters
+                .iter()
+                .map(|(name, value, _)| (name.as_str(), value.as_str()))
+                .chain(
+                    options
+                        .iter()
+                        .map(|e| (e.key.as_str(), e.value.as_deref().unwrap_or(""))),
+                ),
+        )
+    }
+
+    /// For `EXPLAIN` (not `ANALYZE`) of a query: what the result cache would do with the
+    /// query, planned as it would be run.
+    async fn explain_result_cache(&self, statement: &DFStatement) -> Option<String> {
+        let DFStatement::Explain(explain) = statement else {
+            return None;
+        };
+        if explain.options.analyze {
+            return None;
+        }
+        let plan = match self.plan(&explain.statement).await {
+            Ok(plan) => plan,
+            Err(e) => return Some(format!("not cached: {e}")),
+        };
+        Some(match self.result_cache_verdict(&plan).await {
+            Ok(key) if self.engine.result_cache.contains(&key) => {
+                "hit: the result cache answers this query".to_string()
+            }
+            Ok(_) => "miss: the answer will be kept for the next run".to_string(),
+            Err(reason) => format!("not cached: {reason}"),
+        })
+    }
+
+    /// The statements of `sql`, in the profile's dialect.
+    fn parse(&self, sql: &str) -> Result<Vec<statement::Parsed>> {
+        let name = self.engine.profile.dialect();
+        let dialect = datafusion::sql::sqlparser::dialect::dialect_from_str(name.as_ref())
+            .ok_or_else(|| EngineError::Internal(format!("no SQL dialect {name}")))?;
+        statement::parse(sql, dialect.as_ref())
+    }
+
     /// The session's `lyceum.*` settings.
     pub fn options(&self) -> LyceumOptions {
         let state = self.ctx.state();
@@ -1458,6 +1543,18 @@ fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
             .all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
 }
 
+/// `on` / `off` (any case) as the `true` / `false` DataFusion's switches read; any other
+/// value as it is.
+fn switch_word(value: &str) -> &str {
+    if value.eq_ignore_ascii_case("on") {
+        "true"
+    } else if value.eq_ignore_ascii_case("off") {
+        "false"
+    } else {
+        value
+    }
+}
+
 /// The time-travel setting.
 const AS_OF: &str = "lyceum.as_of";
 
@@ -1470,22 +1567,12 @@ fn savepoint_error(command: &'static str) -> impl Fn(transaction::SavepointError
     }
 }
 
-/// PostgreSQL names the `SHOW` column after the parameter, in its canonical spelling.
-fn show_column_name(name: &str) -> String {
-    match name.to_ascii_lowercase().as_str() {
-        "timezone" | "time zone" => "TimeZone".into(),
-        "datestyle" => "DateStyle".into(),
-        "intervalstyle" => "IntervalStyle".into(),
-        _ => name.to_string(),
-    }
-}
-
 fn rows(schema: SchemaRef, batch: RecordBatch) -> Result<QueryOutput> {
     let stream = MemoryStream::try_new(vec![batch], schema.clone(), None)?;
     Ok(QueryOutput::Rows {
         schema,
         stream: Box::pin(stream),
-        tag: "SHOW",
+        command: "SHOW",
     })
 }
 
@@ -1538,7 +1625,7 @@ fn nulls_as_text(plan: LogicalPlan) -> Result<LogicalPlan> {
 async fn read_whole(
     schema: SchemaRef,
     stream: SendableRecordBatchStream,
-    tag: &'static str,
+    command: &'static str,
 ) -> Result<QueryOutput> {
     use futures::TryStreamExt;
     let batches: Vec<RecordBatch> = stream.try_collect().await?;
@@ -1546,7 +1633,7 @@ async fn read_whole(
     Ok(QueryOutput::Rows {
         schema,
         stream: Box::pin(stream),
-        tag,
+        command,
     })
 }
 

@@ -12,6 +12,8 @@ extensions_options! {
         /// holds them (`Utf8View`, `BinaryView`, dictionaries) instead of the classic
         /// `Utf8` / `Binary` every client reads: faster for clients that read views.
         pub arrow_view_types: bool, default = false
+        /// Answer a repeated read query from the result cache (see `result_cache`).
+        pub result_cache: bool, default = true
     }
 }
 

@@ -19,7 +19,7 @@ use datafusion::catalog::CatalogProvider;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
 
-use super::{Registry, SessionInfo, Snapshot};
+use super::{Param, Registry, SessionInfo, Snapshot};
 use crate::error::Result;
 
 /// A family of clients' face on the core, shared by every session of an engine.
@@ -27,6 +27,24 @@ pub trait Profile: Send + Sync {
     /// The profile's part of one new session (state its functions read, such as the model
     /// of the version the session pinned).
     fn attach(&self, info: &Arc<SessionInfo>) -> Arc<dyn SessionProfile>;
+
+    /// The run-time parameters the profile's clients expect beside the core's
+    /// ([`CORE_PARAMS`](super::CORE_PARAMS)).
+    fn parameters(&self) -> &'static [Param] {
+        &[]
+    }
+
+    /// The SQL dialect statements are parsed in.
+    fn dialect(&self) -> datafusion::config::Dialect {
+        datafusion::config::Dialect::Generic
+    }
+
+    /// The read-only schemas the profile adds to every catalog (its system tables). The
+    /// first is searched whatever the search path says, as PostgreSQL searches
+    /// `pg_catalog`; names resolve there when the path names no other schema.
+    fn system_schemas(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// A profile's part of one session.
@@ -89,23 +107,44 @@ impl SessionProfile for Plain {
 mod tests {
     use std::path::Path;
 
-    /// The core does not reach into the Postgres profile: every dependency between them
-    /// points from `pgcatalog` to `session`.
+    /// What only the Postgres profile may name: its module, `pg_*` objects, PostgreSQL
+    /// itself, SQLSTATE codes.
+    fn postgres_concept(code: &str) -> bool {
+        let lower = code.to_ascii_lowercase();
+        lower.contains(concat!("pg", "catalog"))
+            || lower.contains(concat!("pg", "_"))
+            || lower.contains(concat!("post", "gres"))
+            || lower
+                .replace("sqlstatement", "")
+                .contains(concat!("sql", "state"))
+    }
+
+    /// The core names no Postgres concept in its code (comments may explain what
+    /// PostgreSQL does); every dependency between the core and the Postgres profile points
+    /// from `pgcatalog` to `session`.
     #[test]
-    fn the_session_core_does_not_import_the_postgres_profile() {
+    fn the_session_core_names_no_postgres_concept() {
         fn visit(dir: &Path, offenders: &mut Vec<String>) {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 panic!("cannot read {}", dir.display());
             };
             for entry in entries.flatten() {
                 let path = entry.path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
                 if path.is_dir() {
                     visit(&path, offenders);
-                } else if path.extension().is_some_and(|e| e == "rs") {
+                } else if name.ends_with(".rs") && !name.starts_with("tests") {
                     let text = std::fs::read_to_string(&path).unwrap_or_default();
                     for (n, line) in text.lines().enumerate() {
+                        // The core's own tests run it with the Postgres profile.
+                        if line.trim_start().starts_with("#[cfg(test)]") {
+                            break;
+                        }
                         let code = line.split("//").next().unwrap_or_default();
-                        if code.contains(concat!("pg", "catalog")) {
+                        if postgres_concept(code) {
                             offenders.push(format!("{}:{}: {line}", path.display(), n + 1));
                         }
                     }
@@ -115,8 +154,8 @@ mod tests {
         let session = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/session");
         let mut offenders = Vec::new();
         visit(&session, &mut offenders);
-        // The core's own tests run it with the Postgres profile; only they may name it.
-        offenders.retain(|o| !o.contains("/tests"));
         assert!(offenders.is_empty(), "{offenders:#?}");
+        assert!(postgres_concept("let x = \"pg_class\";"));
+        assert!(!postgres_concept("SqlStatement::Query(q)"));
     }
 }

@@ -21,7 +21,10 @@ impl Session {
     /// `SET [LOCAL] name = value` for a PostgreSQL setting.
     pub(super) fn set(&mut self, name: &str, value: &SetValue, local: bool) -> Result<()> {
         if local && self.tx.status() == TransactionStatus::Idle {
-            self.warn("25P01", "SET LOCAL can only be used in transaction blocks");
+            self.raise(
+                super::NoticeKind::NoTransaction,
+                "SET LOCAL can only be used in transaction blocks",
+            );
             return Ok(());
         }
         let previous = self.info.settings().get(name);

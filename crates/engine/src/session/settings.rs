@@ -1,25 +1,22 @@
-//! A session's PostgreSQL-style run-time parameters (`SET`, `SHOW`, `RESET`,
-//! `current_setting()`, `set_config()`), kept per session.
+//! A session's run-time parameters (`SET`, `SHOW`, `RESET`, `current_setting()`,
+//! `set_config()`), kept per session.
 //!
-//! The names and defaults are PostgreSQL's, for the parameters clients and BI tools set
-//! or read at connect time. A value Lyceum cannot honour (a client encoding other than
-//! UTF8, a non-ISO date style) is refused with an error rather than silently ignored.
-//! Names with a dot (`myapp.flag`) are custom placeholders, as in PostgreSQL. Settings
-//! under `lyceum.` and `datafusion.` are DataFusion options handled by the session.
+//! The core keeps the parameters it acts on itself ([`CORE_PARAMS`]: the client's
+//! application name, the schema search path, the statement timeout and the time zone);
+//! a [`Profile`](super::Profile) adds the ones its clients expect to find (the Postgres
+//! profile: `client_encoding`, `DateStyle`, `server_version`, ...). A value that cannot be
+//! honoured is refused with an error rather than silently ignored. Names with a dot
+//! (`myapp.flag`) are custom placeholders kept as given. Settings under `lyceum.` and
+//! `datafusion.` are DataFusion options handled by the session, not here.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{EngineError, Result};
 
-/// The version PostgreSQL clients are told they talk to (they pick features by it).
-pub const SERVER_VERSION: &str = "15.18";
-/// `server_version_num` for [`SERVER_VERSION`].
-pub const SERVER_VERSION_NUM: &str = "150018";
-
 /// How a parameter's value is checked.
-#[derive(Clone, Copy)]
-enum Kind {
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
     Text,
     Bool,
     Int {
@@ -30,23 +27,29 @@ enum Kind {
     Duration,
     /// Only values equal (case-insensitively) to one of these.
     OneOf(&'static [&'static str]),
-    ClientEncoding,
-    DateStyle,
     /// An IANA zone name (`Europe/Paris`) or a fixed offset (`+02:00`).
     TimeZone,
     ReadOnly,
+    /// A check of the profile's own: the normalized value, or why it is refused.
+    Check(fn(&str) -> std::result::Result<String, String>),
 }
 
-struct Param {
-    name: &'static str,
-    default: &'static str,
-    kind: Kind,
-    /// Sent to the client as a `ParameterStatus` when it changes (PostgreSQL's GUC_REPORT).
-    report: bool,
-    description: &'static str,
+/// One run-time parameter.
+#[derive(Debug)]
+pub struct Param {
+    /// The canonical spelling (names match case-insensitively).
+    pub name: &'static str,
+    /// Other spellings (`time zone` for `TimeZone`).
+    pub aliases: &'static [&'static str],
+    pub default: &'static str,
+    pub kind: Kind,
+    /// The client is told when it changes (and at connect).
+    pub report: bool,
+    pub description: &'static str,
 }
 
-const fn p(
+/// A parameter without other spellings.
+pub const fn param(
     name: &'static str,
     default: &'static str,
     kind: Kind,
@@ -55,6 +58,7 @@ const fn p(
 ) -> Param {
     Param {
         name,
+        aliases: &[],
         default,
         kind,
         report,
@@ -62,274 +66,40 @@ const fn p(
     }
 }
 
-const PARAMS: &[Param] = &[
-    p(
+/// The parameters the core acts on, whatever the profile.
+pub const CORE_PARAMS: &[Param] = &[
+    param(
         "application_name",
         "",
         Kind::Text,
         true,
         "Sets the application name to be reported in statistics and logs.",
     ),
-    p(
-        "client_encoding",
-        "UTF8",
-        Kind::ClientEncoding,
-        true,
-        "Sets the client's character set encoding.",
-    ),
-    p(
-        "client_min_messages",
-        "notice",
-        Kind::OneOf(&[
-            "debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error",
-        ]),
-        false,
-        "Sets the message levels that are sent to the client.",
-    ),
-    p(
-        "DateStyle",
-        "ISO, MDY",
-        Kind::DateStyle,
-        true,
-        "Sets the display format for date and time values.",
-    ),
-    p(
-        "default_transaction_isolation",
-        "repeatable read",
-        Kind::OneOf(&[
-            "serializable",
-            "repeatable read",
-            "read committed",
-            "read uncommitted",
-        ]),
-        false,
-        "Sets the transaction isolation level of each new transaction.",
-    ),
-    p(
-        "default_transaction_read_only",
-        "on",
-        Kind::OneOf(&["on"]),
-        false,
-        "Lyceum sessions only read.",
-    ),
-    p(
-        "extra_float_digits",
-        "1",
-        // Lyceum always writes the shortest text that reads back exactly, which is what
-        // PostgreSQL 12+ writes for values above 0; rounded output (0 and below) is refused.
-        Kind::Int { min: 1, max: 3 },
-        false,
-        "Sets the number of digits displayed for floating-point values (1..3: shortest exact).",
-    ),
-    p(
-        "integer_datetimes",
-        "on",
-        Kind::ReadOnly,
-        true,
-        "Shows whether datetimes are integer based.",
-    ),
-    p(
-        "IntervalStyle",
-        "postgres",
-        Kind::OneOf(&["postgres"]),
-        true,
-        "Sets the display format for interval values.",
-    ),
-    p(
-        "is_superuser",
-        "off",
-        Kind::ReadOnly,
-        true,
-        "Shows whether the current user is a superuser.",
-    ),
-    p(
-        "session_authorization",
-        "",
-        Kind::ReadOnly,
-        true,
-        "Shows the session user name.",
-    ),
-    p(
-        "max_index_keys",
-        "32",
-        Kind::ReadOnly,
-        false,
-        "Shows the maximum number of index keys.",
-    ),
-    p(
-        "max_function_args",
-        "100",
-        Kind::ReadOnly,
-        false,
-        "Shows the maximum number of function arguments.",
-    ),
-    p(
-        "block_size",
-        "8192",
-        Kind::ReadOnly,
-        false,
-        "Shows the size of a disk block (PostgreSQL's unit for relpages).",
-    ),
-    p(
-        "in_hot_standby",
-        "off",
-        Kind::ReadOnly,
-        true,
-        "Shows whether hot standby is active (Lyceum reads committed versions).",
-    ),
-    p(
-        "lc_collate",
-        "C",
-        Kind::ReadOnly,
-        false,
-        "Shows the collation order locale (text sorts by code point).",
-    ),
-    p(
-        "lc_ctype",
-        "C",
-        Kind::ReadOnly,
-        false,
-        "Shows the character classification and case conversion locale.",
-    ),
-    p(
-        "lc_messages",
-        "C",
-        Kind::Text,
-        false,
-        "Sets the language in which messages are displayed.",
-    ),
-    p(
-        "lc_monetary",
-        "C",
-        Kind::Text,
-        false,
-        "Sets the locale for formatting monetary amounts.",
-    ),
-    p(
-        "lc_numeric",
-        "C",
-        Kind::Text,
-        false,
-        "Sets the locale for formatting numbers.",
-    ),
-    p(
-        "lc_time",
-        "C",
-        Kind::Text,
-        false,
-        "Sets the locale for formatting date and time values.",
-    ),
-    p(
-        "max_identifier_length",
-        "63",
-        Kind::ReadOnly,
-        false,
-        "Shows the maximum identifier length.",
-    ),
-    p(
+    param(
         "search_path",
         "\"$user\", public",
         Kind::Text,
         false,
         "Sets the schema search order for names that are not schema-qualified.",
     ),
-    p(
-        "server_encoding",
-        "UTF8",
-        Kind::ReadOnly,
-        true,
-        "Shows the server (database) character set encoding.",
-    ),
-    p(
-        "server_version",
-        SERVER_VERSION,
-        Kind::ReadOnly,
-        true,
-        "Shows the server version.",
-    ),
-    p(
-        "server_version_num",
-        SERVER_VERSION_NUM,
-        Kind::ReadOnly,
-        false,
-        "Shows the server version as an integer.",
-    ),
-    p(
-        "standard_conforming_strings",
-        "on",
-        Kind::OneOf(&["on"]),
-        true,
-        "Causes '...' strings to treat backslashes literally.",
-    ),
-    p(
+    param(
         "statement_timeout",
         "0",
         Kind::Duration,
         false,
         "Sets the maximum allowed duration of any statement (0 = none).",
     ),
-    p(
-        "idle_in_transaction_session_timeout",
-        "0",
-        Kind::Duration,
-        false,
-        "Sets the maximum allowed idle time between queries in a transaction.",
-    ),
-    p(
-        "lock_timeout",
-        "0",
-        Kind::Duration,
-        false,
-        "Sets the maximum allowed duration of any wait for a lock (Lyceum takes none).",
-    ),
-    p(
-        "TimeZone",
-        "UTC",
-        Kind::TimeZone,
-        true,
-        "Sets the time zone for displaying and interpreting time stamps.",
-    ),
-    p(
-        "transaction_isolation",
-        "repeatable read",
-        Kind::ReadOnly,
-        false,
-        "Shows the current transaction's isolation level.",
-    ),
-    p(
-        "transaction_read_only",
-        "on",
-        Kind::ReadOnly,
-        false,
-        "Shows whether the current transaction is read-only.",
-    ),
-    p(
-        "bytea_output",
-        "hex",
-        Kind::OneOf(&["hex"]),
-        false,
-        "Sets the output format for bytea.",
-    ),
-    p(
-        "jit",
-        "off",
-        Kind::Bool,
-        false,
-        "Allow JIT compilation (accepted for compatibility).",
-    ),
-    p(
-        "row_security",
-        "on",
-        Kind::Bool,
-        false,
-        "Enable row security.",
-    ),
+    Param {
+        aliases: &["time zone"],
+        ..param(
+            "TimeZone",
+            "UTC",
+            Kind::TimeZone,
+            true,
+            "Sets the time zone for displaying and interpreting time stamps.",
+        )
+    },
 ];
-
-fn find(name: &str) -> Option<&'static Param> {
-    let name = alias(&name.to_ascii_lowercase()).unwrap_or(name);
-    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
-}
 
 /// What a `SET` changed, for the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,6 +111,8 @@ pub struct Reported {
 /// One session's parameters.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The profile's parameters, beside [`CORE_PARAMS`].
+    profile: &'static [Param],
     /// Canonical name → value, only for values that differ from the default.
     values: BTreeMap<String, String>,
     /// Custom (dotted) parameters set in this session.
@@ -349,22 +121,18 @@ pub struct Settings {
     pending: Vec<Reported>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings::new()
-    }
-}
-
 impl Settings {
-    pub fn new() -> Self {
+    /// Settings at their defaults: the core's parameters and `profile`'s.
+    pub fn new(profile: &'static [Param]) -> Self {
         Settings {
+            profile,
             values: BTreeMap::new(),
             custom: BTreeMap::new(),
             pending: Vec::new(),
         }
     }
 
-    /// The reportable changes since the last call, for `ParameterStatus` messages.
+    /// The reportable changes since the last call.
     pub fn take_reports(&mut self) -> Vec<Reported> {
         std::mem::take(&mut self.pending)
     }
@@ -377,20 +145,27 @@ impl Settings {
         report
     }
 
-    /// Whether `name` is a parameter this module keeps (as opposed to a DataFusion or
-    /// `lyceum.` option).
-    pub fn handles(name: &str) -> bool {
-        let lower = name.to_ascii_lowercase();
-        if lower.starts_with("datafusion.") || lower.starts_with("lyceum.") {
-            return false;
-        }
-        find(name).is_some() || lower.contains('.')
+    fn params(&self) -> impl Iterator<Item = &'static Param> {
+        CORE_PARAMS.iter().chain(self.profile.iter())
+    }
+
+    fn find(&self, name: &str) -> Option<&'static Param> {
+        self.params().find(|p| {
+            p.name.eq_ignore_ascii_case(name)
+                || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The canonical spelling of parameter `name` (`TimeZone` for `time zone`), or `name`.
+    pub fn canonical_name(&self, name: &str) -> String {
+        self.find(name)
+            .map_or_else(|| name.to_string(), |p| p.name.to_string())
     }
 
     /// The current value of `name`, or `None` when no such parameter exists.
     pub fn get(&self, name: &str) -> Option<String> {
         let lower = name.to_ascii_lowercase();
-        if let Some(param) = find(name) {
+        if let Some(param) = self.find(name) {
             return Some(
                 self.values
                     .get(param.name)
@@ -404,7 +179,7 @@ impl Settings {
     /// Sets `name` to `value` after checking it; returns what to report to the client.
     pub fn set(&mut self, name: &str, value: &str) -> Result<Option<Reported>> {
         let lower = name.to_ascii_lowercase();
-        let Some(param) = find(name) else {
+        let Some(param) = self.find(name) else {
             if lower.contains('.') {
                 self.custom.insert(lower, value.to_string());
                 return Ok(None);
@@ -425,10 +200,10 @@ impl Settings {
         })))
     }
 
-    /// Sets a read-only parameter the server decides (`is_superuser`,
+    /// Sets a read-only parameter the server decides (the Postgres profile's
     /// `session_authorization`) without checking it.
     pub(crate) fn force(&mut self, name: &str, value: &str) {
-        if let Some(param) = find(name) {
+        if let Some(param) = self.find(name) {
             self.values
                 .insert(param.name.to_string(), value.to_string());
         }
@@ -437,7 +212,7 @@ impl Settings {
     /// Back to the default (`RESET name`).
     pub fn reset(&mut self, name: &str) -> Result<Option<Reported>> {
         let lower = name.to_ascii_lowercase();
-        match find(name) {
+        match self.find(name) {
             Some(param) => {
                 self.values.remove(param.name);
                 Ok(self.note(param.report.then(|| Reported {
@@ -461,15 +236,23 @@ impl Settings {
         let changed: Vec<Reported> = self
             .values
             .keys()
-            .filter_map(|name| find(name))
+            .filter_map(|name| self.find(name))
             .filter(|p| p.report && !matches!(p.kind, Kind::ReadOnly))
             .map(|p| Reported {
                 name: p.name.to_string(),
                 value: p.default.to_string(),
             })
             .collect();
-        self.values
-            .retain(|name, _| find(name).is_some_and(|p| matches!(p.kind, Kind::ReadOnly)));
+        let read_only: Vec<String> = self
+            .values
+            .keys()
+            .filter(|name| {
+                self.find(name)
+                    .is_some_and(|p| matches!(p.kind, Kind::ReadOnly))
+            })
+            .cloned()
+            .collect();
+        self.values.retain(|name, _| read_only.contains(name));
         self.custom.clear();
         for r in &changed {
             self.note(Some(r.clone()));
@@ -484,10 +267,10 @@ impl Settings {
         (ms > 0).then(|| Duration::from_millis(ms as u64))
     }
 
-    /// Every parameter with its value and description, for `SHOW ALL` and `pg_settings`.
+    /// Every parameter with its value and description (`SHOW ALL`).
     pub fn all(&self) -> Vec<(String, String, String)> {
-        let mut rows: Vec<_> = PARAMS
-            .iter()
+        let mut rows: Vec<_> = self
+            .params()
             .map(|p| {
                 (
                     p.name.to_string(),
@@ -501,30 +284,19 @@ impl Settings {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone(), String::new())),
         );
+        rows.sort_by_key(|(name, _, _)| name.to_ascii_lowercase());
         rows
     }
 
-    /// The parameters a client is told about right after it connects.
-    pub fn startup_report(&self) -> Vec<Reported> {
-        PARAMS
-            .iter()
+    /// Every parameter the client is told about, with its value (at connect).
+    pub fn reported(&self) -> Vec<Reported> {
+        self.params()
             .filter(|p| p.report)
             .map(|p| Reported {
                 name: p.name.to_string(),
                 value: self.get(p.name).unwrap_or_default(),
             })
             .collect()
-    }
-}
-
-/// Other spellings PostgreSQL accepts.
-fn alias(lower: &str) -> Option<&'static str> {
-    match lower {
-        "time zone" | "timezone" => Some("TimeZone"),
-        "names" => Some("client_encoding"),
-        "datestyle" => Some("DateStyle"),
-        "intervalstyle" => Some("IntervalStyle"),
-        _ => None,
     }
 }
 
@@ -577,34 +349,6 @@ fn check(param: &Param, value: &str) -> Result<String> {
                     format!("Lyceum supports only: {}", allowed.join(", ")),
                 )
             }),
-        Kind::ClientEncoding => {
-            let norm = trimmed.to_ascii_uppercase().replace(['-', '_'], "");
-            if norm == "UTF8" || norm == "UNICODE" {
-                Ok("UTF8".into())
-            } else {
-                Err(invalid(param, value, "Lyceum speaks only UTF8"))
-            }
-        }
-        Kind::DateStyle => {
-            let upper = trimmed.to_ascii_uppercase();
-            let parts: Vec<&str> = upper.split(',').map(str::trim).collect();
-            if parts
-                .iter()
-                .any(|p| ["SQL", "POSTGRES", "GERMAN"].contains(p))
-            {
-                return Err(invalid(param, value, "Lyceum writes dates only as ISO"));
-            }
-            let order = parts
-                .iter()
-                .find(|p| ["MDY", "DMY", "YMD", "US", "EURO", "EUROPEAN", "NONEURO"].contains(p))
-                .map(|p| match *p {
-                    "US" | "NONEURO" => "MDY",
-                    "EURO" | "EUROPEAN" => "DMY",
-                    other => other,
-                })
-                .unwrap_or("MDY");
-            Ok(format!("ISO, {order}"))
-        }
         Kind::TimeZone => {
             let zone = trimmed.trim_matches('\'');
             match zone.parse::<arrow::array::timezone::Tz>() {
@@ -616,6 +360,7 @@ fn check(param: &Param, value: &str) -> Result<String> {
                 )),
             }
         }
+        Kind::Check(check) => check(trimmed).map_err(|m| invalid(param, value, m)),
         Kind::ReadOnly => Err(EngineError::InvalidSetting {
             name: param.name.to_string(),
             value: value.to_string(),
@@ -624,9 +369,8 @@ fn check(param: &Param, value: &str) -> Result<String> {
     }
 }
 
-/// PostgreSQL's duration syntax: a number of milliseconds, or a number with a unit.
-/// A duration as PostgreSQL shows a setting in milliseconds: in the largest unit that
-/// divides it (`1500ms`, `5s`, `2min`), `0` for none.
+/// A duration setting as it is shown: in the largest unit that divides it (`1500ms`,
+/// `5s`, `2min`), `0` for none.
 fn format_duration_ms(ms: i64) -> String {
     if ms == 0 {
         return "0".into();
@@ -645,6 +389,7 @@ fn format_duration_ms(ms: i64) -> String {
     format!("{ms}ms")
 }
 
+/// A duration setting: a number of milliseconds, or a number with a unit.
 fn parse_duration_ms(value: &str) -> std::result::Result<i64, String> {
     let value = value.trim().trim_matches('\'');
     let split = value
@@ -671,9 +416,13 @@ fn parse_duration_ms(value: &str) -> std::result::Result<i64, String> {
 mod tests {
     use super::*;
 
+    fn core() -> Settings {
+        Settings::new(&[])
+    }
+
     #[test]
     fn set_show_reset() {
-        let mut s = Settings::new();
+        let mut s = core();
         assert_eq!(s.get("application_name").as_deref(), Some(""));
         let r = s.set("application_name", "metabase").expect("set");
         assert_eq!(
@@ -699,34 +448,53 @@ mod tests {
 
     #[test]
     fn values_are_checked() {
-        let mut s = Settings::new();
-        assert!(s.set("client_encoding", "latin1").is_err());
-        assert_eq!(
-            s.set("client_encoding", "utf-8").expect("utf8"),
-            Some(Reported {
-                name: "client_encoding".into(),
-                value: "UTF8".into()
-            })
-        );
-        assert!(s.set("extra_float_digits", "9").is_err());
-        assert!(s.set("extra_float_digits", "0").is_err());
-        s.set("extra_float_digits", "3").expect("3");
-        assert!(s.set("server_version", "9").is_err());
+        let mut s = core();
         assert!(s.set("nope", "1").is_err());
         s.set("myapp.flag", "x").expect("custom");
         assert_eq!(s.get("myapp.flag").as_deref(), Some("x"));
-        assert!(s.set("DateStyle", "SQL, DMY").is_err());
-        s.set("datestyle", "iso, dmy").expect("iso");
-        assert_eq!(s.get("DateStyle").as_deref(), Some("ISO, DMY"));
         s.set("timezone", "Europe/Paris").expect("a zone name");
         assert_eq!(s.get("TimeZone").as_deref(), Some("Europe/Paris"));
+        assert_eq!(s.canonical_name("time zone"), "TimeZone");
         assert!(s.set("timezone", "Mars/Olympus").is_err());
         s.set("time zone", "UTC").expect("utc");
+        // Without a profile, a profile's parameter does not exist.
+        assert!(s.set("client_encoding", "UTF8").is_err());
+    }
+
+    #[test]
+    fn a_profile_adds_parameters_with_its_own_checks() {
+        const EXTRA: &[Param] = &[
+            param(
+                "shade",
+                "blue",
+                Kind::Check(|v| match v {
+                    "blue" | "green" => Ok(v.to_string()),
+                    _ => Err("only blue or green".into()),
+                }),
+                true,
+                "A colour.",
+            ),
+            param("fixed", "1", Kind::ReadOnly, false, "Cannot change."),
+        ];
+        let mut s = Settings::new(EXTRA);
+        assert!(s.set("shade", "red").is_err());
+        s.set("SHADE", "green").expect("green");
+        assert!(s.set("fixed", "2").is_err());
+        s.force("fixed", "3");
+        s.reset_all();
+        assert_eq!(s.get("shade").as_deref(), Some("blue"));
+        assert_eq!(
+            s.get("fixed").as_deref(),
+            Some("3"),
+            "read-only values stay"
+        );
+        let reported: Vec<String> = s.reported().into_iter().map(|r| r.name).collect();
+        assert_eq!(reported, ["application_name", "TimeZone", "shade"]);
     }
 
     #[test]
     fn statement_timeout_units() {
-        let mut s = Settings::new();
+        let mut s = core();
         assert_eq!(s.statement_timeout(), None);
         s.set("statement_timeout", "1500").expect("ms");
         assert_eq!(s.statement_timeout(), Some(Duration::from_millis(1500)));

@@ -20,6 +20,11 @@ use lyceum_catalog::{WarehouseVersion, star};
 use crate::error::{EngineError, Result};
 use crate::warehouse::Warehouse;
 
+/// Where a provider lives: the same table of the same snapshot has one address.
+fn provider_address(provider: &Arc<dyn TableProvider>) -> usize {
+    Arc::as_ptr(provider) as *const () as usize
+}
+
 pub struct Snapshot {
     manifest: WarehouseVersion,
     catalog: Arc<MemoryCatalogProvider>,
@@ -28,6 +33,9 @@ pub struct Snapshot {
     /// A transaction's uncommitted writes: its version number is its base's, so nothing
     /// derived from it may be shared by version.
     uncommitted: bool,
+    /// The providers of the warehouse's own tables (by address), to tell them from
+    /// system views and table functions in a plan.
+    warehouse_tables: std::collections::HashSet<usize>,
 }
 
 impl Snapshot {
@@ -53,6 +61,7 @@ impl Snapshot {
                 .or_insert_with(|| Arc::new(MemorySchemaProvider::new()));
         }
         let mut sizes = HashMap::new();
+        let mut warehouse_tables = std::collections::HashSet::new();
         for entry in manifest.tables.values() {
             let def = &entry.definition;
             let table = warehouse.open_table_at(entry).await?;
@@ -64,6 +73,7 @@ impl Snapshot {
                 .update_datafusion_session(&state)
                 .map_err(|e| EngineError::delta(def.qualified_name(), e))?;
             let provider = table.table_provider().await?;
+            warehouse_tables.insert(provider_address(&provider));
             schemas
                 .entry(def.schema.clone())
                 .or_insert_with(|| Arc::new(MemorySchemaProvider::new()))
@@ -86,7 +96,14 @@ impl Snapshot {
             catalog,
             sizes,
             uncommitted: false,
+            warehouse_tables,
         })
+    }
+
+    /// Whether `provider` is one of this committed version's warehouse tables (whose rows
+    /// are fixed by the version).
+    pub fn is_warehouse_table(&self, provider: &Arc<dyn TableProvider>) -> bool {
+        !self.uncommitted && self.warehouse_tables.contains(&provider_address(provider))
     }
 
     /// The warehouse as an open transaction's writes left it (seen by that session only).

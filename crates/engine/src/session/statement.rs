@@ -12,7 +12,7 @@ use datafusion::sql::sqlparser::ast::{
     self, AlterRoleOperation, DiscardObject, Expr, ObjectName, ObjectType, Password, RoleOption,
     Set, Statement as SqlStatement, Value,
 };
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::dialect::Dialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
 
@@ -138,15 +138,14 @@ impl Action {
     }
 }
 
-/// Parses every statement of `sql`; an empty string gives no statements.
-pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
-    let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, sql)
+/// Parses every statement of `sql` in `dialect`; an empty string gives no statements.
+pub fn parse(sql: &str, dialect: &dyn Dialect) -> Result<Vec<Parsed>> {
+    let tokens = Tokenizer::new(dialect, sql)
         .tokenize_with_location()
         .map_err(|e| EngineError::Syntax(e.to_string()))?;
     split(tokens)
         .into_iter()
-        .map(|tokens| parse_one(sql, tokens))
+        .map(|tokens| parse_one(sql, tokens, dialect))
         .collect()
 }
 
@@ -191,7 +190,7 @@ fn is_keyword(token: Option<&Token>, keyword: Keyword) -> bool {
     matches!(token, Some(Token::Word(Word { keyword: k, .. })) if *k == keyword)
 }
 
-fn parse_one(sql: &str, mut tokens: Vec<TokenWithSpan>) -> Result<Parsed> {
+fn parse_one(sql: &str, mut tokens: Vec<TokenWithSpan>, dialect: &dyn Dialect) -> Result<Parsed> {
     let text = statement_text(sql, &tokens);
     // PostgreSQL's `CREATE USER` / `ALTER USER` are `CREATE ROLE ... LOGIN` / `ALTER ROLE`;
     // sqlparser reads `USER` in Snowflake's syntax, so parse them as `ROLE`.
@@ -222,11 +221,10 @@ fn parse_one(sql: &str, mut tokens: Vec<TokenWithSpan>) -> Result<Parsed> {
     {
         t.token = Token::make_keyword("ROLLBACK");
     }
-    let dialect = PostgreSqlDialect {};
     // DataFusion's parser reads `COPY` as its own `COPY ... TO 'file'`; PostgreSQL's
     // `COPY ... FROM STDIN` is sqlparser's.
     let statement = if is_keyword(words(&tokens).next(), Keyword::COPY) {
-        let mut parser = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        let mut parser = datafusion::sql::sqlparser::parser::Parser::new(dialect)
             .with_tokens_with_locations(tokens);
         let statement = parser
             .parse_statement()
@@ -234,9 +232,7 @@ fn parse_one(sql: &str, mut tokens: Vec<TokenWithSpan>) -> Result<Parsed> {
         at_end(&mut parser)?;
         DFStatement::Statement(Box::new(statement))
     } else {
-        let mut parser = DFParserBuilder::new(tokens)
-            .with_dialect(&dialect)
-            .build()?;
+        let mut parser = DFParserBuilder::new(tokens).with_dialect(dialect).build()?;
         let statement = parser.parse_statement()?;
         at_end(&mut parser.parser)?;
         statement
@@ -722,6 +718,14 @@ fn unsupported(what: &str) -> EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lyceum's SQL, as the Postgres profile parses it.
+    fn parse(sql: &str) -> Result<Vec<Parsed>> {
+        super::parse(
+            sql,
+            &datafusion::sql::sqlparser::dialect::PostgreSqlDialect {},
+        )
+    }
 
     fn actions(sql: &str) -> Vec<Action> {
         parse(sql)

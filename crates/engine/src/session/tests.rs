@@ -215,7 +215,7 @@ async fn a_transaction_reads_one_snapshot_and_fails_on_error() -> Result<()> {
         Err(EngineError::InFailedTransaction)
     ));
     let out = session.execute("COMMIT").await?;
-    assert!(matches!(&out[0], QueryOutput::TransactionEnd { tag } if tag == "ROLLBACK"));
+    assert!(matches!(&out[0], QueryOutput::TransactionEnd(done) if done.command == "ROLLBACK"));
     assert_eq!(session.transaction_status(), TransactionStatus::Idle);
     assert_eq!(one(&mut session, "SELECT 1").await?, "1");
 
@@ -763,5 +763,154 @@ async fn engine_defaults_hold_and_cross_joins_build_on_the_small_side() -> Resul
         builds.iter().any(|b| b.contains("as max_week")),
         "the cross join with last_week should build on it: {builds:?}\n{plan}"
     );
+    Ok(())
+}
+
+/// The core alone (the `Plain` profile): settings, transactions and queries work, and
+/// nothing of PostgreSQL's face is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_core_runs_without_the_postgres_profile() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(loaded_warehouse(dir.path(), false).await?, Arc::new(Plain))?;
+    let mut s = engine.session(Identity::local())?;
+    let out = s.execute("SET statement_timeout = '2s'").await?;
+    assert_eq!(out[0].completion(), Some(&Completion::new("SET")));
+    assert_eq!(one(&mut s, "SHOW statement_timeout").await?, "2s");
+    assert_ne!(one(&mut s, "SELECT count(*) FROM dim_term").await?, "0");
+    let out = s.execute("BEGIN; SELECT 1; COMMIT").await?;
+    assert!(matches!(&out[0], QueryOutput::TransactionStart(c) if c.command == "BEGIN"));
+    assert!(matches!(&out[2], QueryOutput::TransactionEnd(c) if c.command == "COMMIT"));
+    s.execute("COMMIT").await?;
+    assert_eq!(
+        s.take_notices(),
+        vec![Notice {
+            kind: NoticeKind::NoTransaction,
+            message: "there is no transaction in progress".into()
+        }]
+    );
+    // PostgreSQL's parameters, catalog and functions belong to its profile.
+    assert!(matches!(
+        s.execute("SET client_encoding = 'UTF8'").await,
+        Err(EngineError::UnknownSetting { .. })
+    ));
+    assert!(
+        s.execute("SELECT * FROM pg_catalog.pg_class")
+            .await
+            .is_err()
+    );
+    assert!(s.execute("SELECT pg_backend_pid()").await.is_err());
+    let reported: Vec<String> = s
+        .reported_parameters()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(reported, ["application_name", "TimeZone"]);
+    Ok(())
+}
+
+/// The last row of `EXPLAIN sql`: what the result cache does with the query.
+async fn explain_cache(session: &mut Session, sql: &str) -> Result<String> {
+    let lines = rows(session, &format!("EXPLAIN {sql}")).await?;
+    let last = lines.last().cloned().unwrap_or_default();
+    Ok(last
+        .strip_prefix("result_cache,")
+        .unwrap_or(&last)
+        .to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_result_cache_answers_repeats_and_never_a_stale_or_foreign_answer() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
+    let cache = engine.result_cache().clone();
+    let mut s = engine.session(Identity::local())?;
+    let count = "SELECT count(*) FROM fact_enrollment";
+    assert!(explain_cache(&mut s, count).await?.starts_with("miss"));
+    let first = one(&mut s, count).await?;
+    assert!(explain_cache(&mut s, count).await?.starts_with("hit"));
+    let (hits, _) = cache.counts();
+    assert_eq!(one(&mut s, count).await?, first);
+    // A hit is described exactly as a miss is (drivers compare the description with the
+    // stream); COALESCE is NOT NULL in the plan but nullable in the physical stream.
+    let coalesced = "SELECT coalesce(max(term_key) > 0, false) AS any FROM dim_term";
+    let mut described = Vec::new();
+    for _ in 0..2 {
+        let Some(QueryOutput::Rows { schema, stream, .. }) = s.execute(coalesced).await?.pop()
+        else {
+            panic!("rows expected");
+        };
+        assert_eq!(text(stream).await?, ["true"]);
+        described.push(schema);
+    }
+    assert_eq!(described[0], described[1]);
+    assert!(!described[0].field(0).is_nullable());
+    assert_eq!(
+        cache.counts().0,
+        hits + 2,
+        "the repeats were answered from the cache"
+    );
+
+    // What can change between runs is never cached.
+    assert!(
+        explain_cache(&mut s, "SELECT now()")
+            .await?
+            .contains("now()")
+    );
+    assert!(
+        explain_cache(&mut s, "SELECT count(*) FROM pg_catalog.pg_class")
+            .await?
+            .starts_with("not cached")
+    );
+    assert!(
+        explain_cache(&mut s, "SELECT count(*) FROM generate_series(1, 3)")
+            .await?
+            .starts_with("not cached")
+    );
+    // Subqueries are part of the key.
+    let sub = |k: u32| format!("SELECT (SELECT count(*) FROM dim_term WHERE term_key > {k})");
+    let a = one(&mut s, &sub(0)).await?;
+    let b = one(&mut s, &sub(1_000_000)).await?;
+    assert_ne!(a, b);
+    assert_eq!(one(&mut s, &sub(1_000_000)).await?, b);
+
+    // A commit makes a new version: the next read sees it.
+    s.execute("CREATE TABLE sandbox.tiles (n integer)").await?;
+    s.execute("INSERT INTO sandbox.tiles VALUES (1)").await?;
+    let tiles = "SELECT count(*) FROM sandbox.tiles";
+    assert_eq!(one(&mut s, tiles).await?, "1");
+    assert_eq!(one(&mut s, tiles).await?, "1");
+    s.execute("INSERT INTO sandbox.tiles VALUES (2)").await?;
+    assert_eq!(
+        one(&mut s, tiles).await?,
+        "2",
+        "never the older version's answer"
+    );
+    // Uncommitted writes are the session's own: never cached or answered from the cache.
+    s.execute("BEGIN").await?;
+    s.execute("INSERT INTO sandbox.tiles VALUES (3)").await?;
+    assert_eq!(one(&mut s, tiles).await?, "3");
+    assert!(explain_cache(&mut s, tiles).await?.contains("uncommitted"));
+    s.execute("ROLLBACK").await?;
+    assert_eq!(one(&mut s, tiles).await?, "2");
+
+    // Another user never shares an entry.
+    let analyst = Identity {
+        name: "analyst".into(),
+        superuser: false,
+        oid: 0,
+    };
+    let mut other = engine.session(analyst)?;
+    assert!(explain_cache(&mut other, count).await?.starts_with("miss"));
+    // Nor do other settings, and the cache can be turned off.
+    s.execute("SET TimeZone = 'Europe/Paris'").await?;
+    assert!(explain_cache(&mut s, count).await?.starts_with("miss"));
+    s.execute("SET lyceum.result_cache = off").await?;
+    assert!(explain_cache(&mut s, count).await?.contains("off"));
+    let entries = cache.entries();
+    assert!(entries.iter().all(|e| e.user == Identity::local().name));
+    assert!(entries.iter().any(|e| e.hits > 0));
     Ok(())
 }

@@ -18,7 +18,7 @@ async fn latest(session: &mut Session) -> Result<u64> {
 
 fn tag(output: &QueryOutput) -> String {
     match output {
-        QueryOutput::Command { tag } => tag.clone(),
+        QueryOutput::Command(done) => done.to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -39,7 +39,7 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
     let out = s
         .execute("INSERT INTO sandbox.cohort VALUES (1, 'a', 3.5), (2, NULL, NULL)")
         .await?;
-    assert_eq!(tag(&out[0]), "INSERT 0 2");
+    assert_eq!(tag(&out[0]), "INSERT 2");
     assert_eq!(
         rows(
             &mut s,
@@ -65,7 +65,7 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
         "SELECT count(DISTINCT term_key) FROM fact_enrollment",
     )
     .await?;
-    assert_eq!(tag(&out[0]), format!("SELECT {expected}"));
+    assert_eq!(tag(&out[0]), format!("CREATE TABLE AS {expected}"));
     assert_eq!(
         one(&mut s, "SELECT sum(n) FROM sandbox.per_term").await?,
         one(&mut s, "SELECT count(*) FROM fact_enrollment").await?
@@ -75,7 +75,7 @@ async fn sandbox_tables_are_created_filled_altered_and_dropped() -> Result<()> {
     let out = s
         .execute("SELECT student_key, label INTO sandbox.cohort_copy FROM sandbox.cohort")
         .await?;
-    assert_eq!(tag(&out[0]), "SELECT 3");
+    assert_eq!(tag(&out[0]), "CREATE TABLE AS 3");
     assert_eq!(
         one(&mut s, "SELECT count(*) FROM sandbox.cohort_copy").await?,
         "3"
@@ -300,7 +300,7 @@ async fn sandbox_writes_commit_with_their_transaction() -> Result<()> {
     s.execute("INSERT INTO sandbox.t VALUES (3, 'z')").await?;
     assert!(rows(&mut s, "SELECT 1/0").await.is_err());
     let out = s.execute("COMMIT").await?;
-    assert!(matches!(&out[0], QueryOutput::TransactionEnd { tag } if tag == "ROLLBACK"));
+    assert!(matches!(&out[0], QueryOutput::TransactionEnd(done) if done.command == "ROLLBACK"));
     assert_eq!(one(&mut s, "SELECT count(*) FROM sandbox.t").await?, "2");
 
     // A multi-statement string is one implicit transaction.
@@ -328,7 +328,7 @@ async fn sandbox_writes_commit_with_their_transaction() -> Result<()> {
             ],
         )
         .await?;
-    assert_eq!(tag(&out), "INSERT 0 1");
+    assert_eq!(tag(&out), "INSERT 1");
     assert_eq!(
         one(&mut s, "SELECT b FROM sandbox.t WHERE a = 6").await?,
         "p"

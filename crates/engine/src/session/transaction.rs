@@ -23,8 +23,7 @@ pub(crate) struct Transaction {
     savepoints: Vec<(String, usize)>,
 }
 
-/// A warning for the client when a command has no effect (PostgreSQL sends a NOTICE /
-/// WARNING, not an error).
+/// A warning for the client when a command has no effect (not an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransactionWarning {
     AlreadyInTransaction,
@@ -32,6 +31,13 @@ pub enum TransactionWarning {
 }
 
 impl TransactionWarning {
+    pub fn notice(&self) -> super::NoticeKind {
+        match self {
+            TransactionWarning::AlreadyInTransaction => super::NoticeKind::AlreadyInTransaction,
+            TransactionWarning::NoTransaction => super::NoticeKind::NoTransaction,
+        }
+    }
+
     pub fn message(&self) -> &'static str {
         match self {
             TransactionWarning::AlreadyInTransaction => {
@@ -121,21 +127,21 @@ impl Transaction {
         }
     }
 
-    /// Ends the transaction; returns the tag PostgreSQL sends (`ROLLBACK` for a `COMMIT`
-    /// of a failed transaction) and a warning when there was none.
+    /// Ends the transaction; returns what it did (`ROLLBACK` for a `COMMIT` of a failed
+    /// transaction) and a warning when there was none.
     pub(crate) fn end(&mut self, commit: bool) -> (&'static str, Option<TransactionWarning>) {
         let previous = self.status;
         self.status = TransactionStatus::Idle;
         self.version = None;
         self.savepoints.clear();
-        let tag = if commit && previous != TransactionStatus::Failed {
+        let done = if commit && previous != TransactionStatus::Failed {
             "COMMIT"
         } else {
             "ROLLBACK"
         };
         let warning =
             (previous == TransactionStatus::Idle).then_some(TransactionWarning::NoTransaction);
-        (tag, warning)
+        (done, warning)
     }
 
     /// A statement failed: an open transaction is now failed.

@@ -118,6 +118,7 @@ pub(crate) async fn serve(
                 grace: Duration::from_secs_f64(listen.shutdown_grace),
                 tls,
                 admission: options.admission.clone(),
+                drain: options.drain.clone(),
             };
             let running = flight::start(listener, engine.clone(), options)
                 .await
@@ -170,6 +171,7 @@ fn pg_options(listen: &ListenArgs) -> Result<pg::PgOptions, CliError> {
         tls,
         require_tls: listen.require_tls,
         admission: crate::lifecycle::Admission::new(listen.max_connections as usize),
+        drain: crate::lifecycle::Drain::new(),
         grace: Duration::from_secs_f64(listen.shutdown_grace),
         authentication_timeout: Duration::from_secs_f64(listen.authentication_timeout),
     })

@@ -3,7 +3,7 @@
 //! Every statement runs, in order (a `SET` affects the ones after it). The rows of the
 //! LAST statement that returns rows are printed; the rows of earlier statements are
 //! computed (so their errors surface) and discarded. When no statement returns rows,
-//! `table` prints the last command's tag (e.g. `SET`) and `csv`/`json` print nothing.
+//! `table` prints how the last command ended (e.g. `SET`, `INSERT 3`) and `csv`/`json` print nothing.
 //!
 //! `csv` and `json` are written batch by batch as the engine produces them; `table` needs
 //! every row to size its columns, so it collects the result first.
@@ -62,9 +62,9 @@ pub async fn run(args: SqlArgs) -> Result<(), CliError> {
                     .await
                     .map_err(EngineError::from)?;
             }
-            QueryOutput::Command { tag }
-            | QueryOutput::TransactionStart { tag }
-            | QueryOutput::TransactionEnd { tag } => last_tag = Some(tag),
+            QueryOutput::Command(done)
+            | QueryOutput::TransactionStart(done)
+            | QueryOutput::TransactionEnd(done) => last_tag = Some(done),
             QueryOutput::CopyIn { .. } => {
                 session.copy_fail("lyceum sql does not send COPY data");
                 return Err(CliError::Usage(

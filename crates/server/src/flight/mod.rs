@@ -64,6 +64,8 @@ pub struct FlightOptions {
     /// Places under `--max-connections`, shared with the Postgres wire: one per session
     /// (bearer token).
     pub admission: Arc<crate::lifecycle::Admission>,
+    /// Statements running on both endpoints, drained together at shutdown.
+    pub drain: Arc<crate::lifecycle::Drain>,
 }
 
 /// A Flight SQL server started by [`start`].
@@ -104,8 +106,14 @@ pub async fn start(
         options.admission.clone(),
         options.token_ttl,
     ));
-    let service = LyceumFlight::new(sessions, options.token_ttl, Handle::current())
-        .map_err(std::io::Error::other)?;
+    let drain = options.drain.clone();
+    let service = LyceumFlight::new(
+        sessions,
+        options.token_ttl,
+        Handle::current(),
+        options.drain,
+    )
+    .map_err(std::io::Error::other)?;
     let service = FlightServiceServer::new(service).max_decoding_message_size(MAX_REQUEST_BYTES);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -133,6 +141,10 @@ pub async fn start(
                     .add_service(service)
                     .serve_with_incoming_shutdown(incoming, async {
                         let _ = stop.await;
+                        // New statements are refused on both endpoints from now on; the
+                        // running ones finish within the grace period.
+                        drain.refuse_new();
+                        info!("flight sql: no longer accepting connections");
                     })
                     .await;
                 if let Err(e) = served {

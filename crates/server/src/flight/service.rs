@@ -49,6 +49,7 @@ use super::status;
 use super::stream::{FlightStream, client_schema, encode, encode_batches, on_runtime};
 use super::token::{Refused, StatementTicket};
 use super::type_info;
+use crate::lifecycle::{Drain, Work};
 
 /// Lyceum's Flight SQL service.
 pub(crate) struct LyceumFlight {
@@ -61,6 +62,8 @@ pub(crate) struct LyceumFlight {
     type_info: XdbcTypeInfoData,
     /// Streams in progress, by ticket, for `CancelFlightInfo`.
     running: Arc<RunningQueries>,
+    /// Statements running on both endpoints; new ones are refused once it stops.
+    drain: Arc<Drain>,
 }
 
 impl LyceumFlight {
@@ -68,6 +71,7 @@ impl LyceumFlight {
         sessions: Arc<Sessions>,
         ttl: std::time::Duration,
         queries: tokio::runtime::Handle,
+        drain: Arc<Drain>,
     ) -> Result<Self, FlightError> {
         Ok(LyceumFlight {
             sessions,
@@ -76,7 +80,21 @@ impl LyceumFlight {
             sql_info: metadata::sql_info()?,
             type_info: type_info::xdbc_type_info()?,
             running: Arc::default(),
+            drain,
         })
+    }
+
+    /// Counts a new statement under the drain, or refuses it (57P01) when the server is
+    /// stopping.
+    fn begin_work(&self) -> Result<Work, Status> {
+        if self.drain.is_stopping() {
+            return Err(status::with_sqlstate(
+                tonic::Code::Unavailable,
+                "57P01",
+                "the server is shutting down and takes no new statements".into(),
+            ));
+        }
+        Ok(self.drain.begin())
     }
 
     /// Runs `work` on the query runtime and waits for it.
@@ -84,8 +102,12 @@ impl LyceumFlight {
         &self,
         work: impl std::future::Future<Output = Result<T, Status>> + Send + 'static,
     ) -> Result<T, Status> {
+        let counted = self.begin_work()?;
         self.queries
-            .spawn(work)
+            .spawn(async move {
+                let _counted = counted;
+                work.await
+            })
             .await
             .map_err(|e| Status::internal(format!("the statement's task failed: {e}")))?
     }
@@ -289,9 +311,9 @@ fn total_affected(outputs: &[QueryOutput]) -> Result<i64, Status> {
     let mut total: Option<i64> = None;
     for output in outputs {
         let n = match output {
-            QueryOutput::Command { tag }
-            | QueryOutput::TransactionStart { tag }
-            | QueryOutput::TransactionEnd { tag } => affected_rows(tag),
+            QueryOutput::Command(done)
+            | QueryOutput::TransactionStart(done)
+            | QueryOutput::TransactionEnd(done) => done.rows.map_or(-1, |n| n as i64),
             QueryOutput::Rows { .. } => {
                 return Err(status::with_sqlstate(
                     tonic::Code::InvalidArgument,
@@ -357,17 +379,6 @@ fn one_batch(batch: Result<RecordBatch, FlightError>) -> Result<FlightStream, St
         futures::stream::once(async move { Ok(batch) }),
         schema,
     ))
-}
-
-/// The number of rows a command tag reports (`INSERT 0 5` → 5), else -1.
-fn affected_rows(tag: &str) -> i64 {
-    let mut words = tag.split_whitespace();
-    match words.next() {
-        Some("INSERT" | "UPDATE" | "DELETE" | "COPY" | "SELECT" | "MERGE") => {
-            words.last().and_then(|n| n.parse().ok()).unwrap_or(-1)
-        }
-        _ => -1,
-    }
 }
 
 #[tonic::async_trait]
@@ -493,7 +504,11 @@ impl FlightSqlService for LyceumFlight {
                 })
                 .await?;
             let stop = self.running.track(ticket_bytes);
-            Ok(respond(&caller, on_runtime(stream, &self.queries, stop)))
+            let streaming = self.begin_work()?;
+            Ok(respond(
+                &caller,
+                on_runtime(stream, &self.queries, stop, streaming),
+            ))
         }
         .instrument(span)
         .await
@@ -723,7 +738,11 @@ impl FlightSqlService for LyceumFlight {
                 })
                 .await?;
             let stop = self.running.track(ticket_bytes);
-            Ok(respond(&caller, on_runtime(stream, &self.queries, stop)))
+            let streaming = self.begin_work()?;
+            Ok(respond(
+                &caller,
+                on_runtime(stream, &self.queries, stop, streaming),
+            ))
         }
         .instrument(span)
         .await
@@ -916,18 +935,4 @@ impl FlightSqlService for LyceumFlight {
     }
 
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn command_tags_give_affected_rows() {
-        assert_eq!(affected_rows("INSERT 0 5"), 5);
-        assert_eq!(affected_rows("DELETE 3"), 3);
-        assert_eq!(affected_rows("SELECT 12"), 12);
-        assert_eq!(affected_rows("CREATE TABLE"), -1);
-        assert_eq!(affected_rows("SET"), -1);
-    }
 }

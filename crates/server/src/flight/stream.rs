@@ -145,10 +145,12 @@ pub(crate) fn encode_batches(
 /// bytes, so CPU-bound queries cannot hold up other calls (a cancel, a second client).
 /// When the client goes away, the buffer closes and the plan is dropped, which stops it;
 /// likewise when `stop` is cancelled (`CancelFlightInfo`), and the client is told 57014.
+/// The statement counts as running (`work`, for the shutdown drain) until its stream ends.
 pub(crate) fn on_runtime(
     stream: FlightStream,
     queries: &tokio::runtime::Handle,
     stop: (CancellationToken, Tracked),
+    work: crate::lifecycle::Work,
 ) -> FlightStream {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<FlightData, Status>>(2);
     let (token, tracked) = stop;
@@ -159,6 +161,7 @@ pub(crate) fn on_runtime(
     let done = completed.clone();
     queries.spawn(async move {
         let _tracked = tracked;
+        let _work = work;
         let mut stream = stream;
         loop {
             let item = tokio::select! {

@@ -11,7 +11,6 @@ use futures::{Sink, SinkExt};
 use lyceum_engine::session::QueryOutput;
 use pgwire::api::ClientInfo;
 use pgwire::api::copy::CopyHandler;
-use pgwire::api::results::Tag;
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail};
@@ -55,9 +54,11 @@ impl CopyHandler for Connection {
             send_side_messages(client, session).await?;
             client.set_transaction_status(transaction_status(session.transaction_status()));
             match output {
-                Ok(QueryOutput::Command { tag }) => {
+                Ok(QueryOutput::Command(done)) => {
                     client
-                        .send(PgWireBackendMessage::CommandComplete(Tag::new(&tag).into()))
+                        .send(PgWireBackendMessage::CommandComplete(
+                            super::handler::command_tag(&done).into(),
+                        ))
                         .await?;
                     Ok(())
                 }

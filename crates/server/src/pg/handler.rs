@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
-use lyceum_engine::session::{Notice, QueryOutput, Session};
+use lyceum_engine::session::{Completion, Notice, QueryOutput, Session};
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::results::{CopyResponse, Response, Tag};
 use pgwire::api::{ClientInfo, ErrorHandler, PgWireServerHandlers};
@@ -147,16 +147,16 @@ pub(crate) fn response(
     format: &pgwire::api::portal::Format,
 ) -> PgWireResult<Response> {
     Ok(match output {
-        QueryOutput::Command { tag } => Response::Execution(tag_of(&tag)),
-        QueryOutput::TransactionStart { tag } => Response::TransactionStart(Tag::new(&tag)),
-        QueryOutput::TransactionEnd { tag } => Response::TransactionEnd(Tag::new(&tag)),
+        QueryOutput::Command(done) => Response::Execution(command_tag(&done)),
+        QueryOutput::TransactionStart(done) => Response::TransactionStart(command_tag(&done)),
+        QueryOutput::TransactionEnd(done) => Response::TransactionEnd(command_tag(&done)),
         QueryOutput::Rows {
             schema,
             stream,
-            tag,
+            command,
         } => {
             let mut rows = encoding::query_response(&schema, stream, guard.clone(), format)?;
-            rows.set_command_tag(tag);
+            rows.set_command_tag(command);
             Response::Query(rows)
         }
         QueryOutput::CopyIn { columns } => {
@@ -175,9 +175,21 @@ pub(crate) fn completion_tag(tag: &str, rows: usize) -> Tag {
     }
 }
 
-/// `SELECT` tags carry a row count; command tags do not.
-fn tag_of(tag: &str) -> Tag {
-    Tag::new(tag)
+/// The CommandComplete tag PostgreSQL sends for a command: `INSERT 0 n` (an OID, then
+/// the rows), `SELECT n` for `CREATE TABLE AS` / `SELECT INTO`, `ROLLBACK` for
+/// `ROLLBACK TO SAVEPOINT`, else the statement's name with its rows if it has any.
+pub(crate) fn command_tag(done: &Completion) -> Tag {
+    let command = match done.command.as_str() {
+        "CREATE TABLE AS" => "SELECT",
+        "ROLLBACK TO SAVEPOINT" => "ROLLBACK",
+        other => other,
+    };
+    let tag = Tag::new(command);
+    match done.rows {
+        Some(n) if command == "INSERT" => tag.with_oid(0).with_rows(n as usize),
+        Some(n) => tag.with_rows(n as usize),
+        None => tag,
+    }
 }
 
 /// Sends what a statement left for the client besides its result: notices, warnings and
@@ -207,9 +219,10 @@ where
 }
 
 fn notice_response(notice: &Notice) -> NoticeResponse {
+    let (severity, code) = wire::notice_severity_and_sqlstate(notice.kind);
     ErrorInfo::new(
-        notice.severity.to_string(),
-        notice.code.to_string(),
+        severity.to_string(),
+        code.to_string(),
         notice.message.clone(),
     )
     .into()
@@ -268,5 +281,28 @@ impl CancelHandler for Canceling {
                 "cancel request for no matching backend ignored"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(done: Completion) -> String {
+        let tag: pgwire::messages::response::CommandComplete = command_tag(&done).into();
+        tag.tag
+    }
+
+    #[test]
+    fn commands_end_with_postgres_tags() {
+        assert_eq!(tag(Completion::with_rows("INSERT", 5)), "INSERT 0 5");
+        assert_eq!(tag(Completion::with_rows("COPY", 2)), "COPY 2");
+        assert_eq!(
+            tag(Completion::with_rows("CREATE TABLE AS", 12)),
+            "SELECT 12"
+        );
+        assert_eq!(tag(Completion::new("ROLLBACK TO SAVEPOINT")), "ROLLBACK");
+        assert_eq!(tag(Completion::new("CREATE TABLE")), "CREATE TABLE");
+        assert_eq!(tag(Completion::new("SET")), "SET");
     }
 }

@@ -3,18 +3,18 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lyceum_engine::session::Engine;
 use pgwire::tokio::TlsAcceptor;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Handle;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::handler::ConnectionHandlers;
-use crate::lifecycle::{Admission, Slot};
+use crate::lifecycle::{Admission, Drain, Slot, Work};
 
 /// How clients prove who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct PgOptions {
     pub require_tls: bool,
     /// Sessions of both endpoints together; connections beyond are refused with 53300.
     pub admission: Arc<Admission>,
+    /// Statements running on both endpoints, drained together at shutdown.
+    pub drain: Arc<Drain>,
     /// How long running queries may take to finish after SIGTERM.
     pub grace: Duration,
     /// A connection that has not authenticated this long after it opened is closed
@@ -56,9 +58,6 @@ impl std::fmt::Debug for PgOptions {
 pub(crate) struct ServerState {
     engine: Arc<Engine>,
     options: PgOptions,
-    shutting_down: AtomicBool,
-    /// Queries running now (counted until their last row is sent or they are dropped).
-    in_flight: watch::Sender<usize>,
     next_connection: AtomicU64,
     next_query: AtomicU64,
 }
@@ -68,8 +67,6 @@ impl ServerState {
         ServerState {
             engine,
             options,
-            shutting_down: AtomicBool::new(false),
-            in_flight: watch::Sender::new(0),
             next_connection: AtomicU64::new(1),
             next_query: AtomicU64::new(1),
         }
@@ -84,18 +81,13 @@ impl ServerState {
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::SeqCst)
+        self.options.drain.is_stopping()
     }
 
     /// Counts a query as running until the returned guard (and every clone) is dropped.
     pub(crate) fn begin_query(self: &Arc<Self>) -> (u64, Arc<QueryGuard>) {
-        self.in_flight.send_modify(|n| *n += 1);
         let id = self.next_query.fetch_add(1, Ordering::Relaxed);
-        (id, Arc::new(QueryGuard(self.clone())))
-    }
-
-    fn running_queries(&self) -> usize {
-        *self.in_flight.borrow()
+        (id, Arc::new(self.options.drain.begin()))
     }
 
     /// Takes a session's place, or `None` when `--max-connections` are in use (by
@@ -111,14 +103,8 @@ impl ServerState {
     }
 }
 
-/// Marks one query as running while it lives.
-pub(crate) struct QueryGuard(Arc<ServerState>);
-
-impl Drop for QueryGuard {
-    fn drop(&mut self) {
-        self.0.in_flight.send_modify(|n| *n = n.saturating_sub(1));
-    }
-}
+/// Marks one query as running while it lives (shared by the messages that stream it).
+pub(crate) type QueryGuard = Work;
 
 /// A server started by [`start`].
 pub struct Running {
@@ -157,9 +143,11 @@ pub async fn start(
             Ok((shutdown, listener)) => {
                 let _ = ready.send(Ok(()));
                 let grace = options.grace;
+                let drain = options.drain.clone();
                 let state = Arc::new(ServerState::new(engine, options));
                 accept_until(listener, &state, shutdown, &queries).await;
-                drain(&state, grace).await;
+                info!("postgres wire: no longer accepting connections");
+                drain.finish(grace).await;
             }
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -233,29 +221,6 @@ async fn accept_until(
                 }
             }
             .instrument(span),
-        );
-    }
-}
-
-/// Refuses new queries and waits up to `grace` for the running ones.
-async fn drain(state: &ServerState, grace: Duration) {
-    state.shutting_down.store(true, Ordering::SeqCst);
-    let running = state.running_queries();
-    if running == 0 {
-        info!("shutting down");
-        return;
-    }
-    info!(
-        running,
-        ?grace,
-        "shutting down: letting running queries finish"
-    );
-    let mut in_flight = state.in_flight.subscribe();
-    let finished = tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0)).await;
-    if finished.is_err() {
-        warn!(
-            running = state.running_queries(),
-            "grace period over: cancelling the queries still running"
         );
     }
 }

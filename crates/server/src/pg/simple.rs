@@ -140,7 +140,8 @@ impl Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let discard = matches!(&output, QueryOutput::Command { tag } if tag == "DISCARD ALL");
+        let discard =
+            matches!(&output, QueryOutput::Command(done) if done.command == "DISCARD ALL");
         match response(output, guard, &Format::UnifiedText)? {
             Response::Query(rows) => match send_rows(client, rows).await {
                 Ok(()) => {}

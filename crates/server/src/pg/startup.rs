@@ -13,7 +13,8 @@ use futures::{Sink, SinkExt};
 use lyceum_catalog::ScramError;
 use lyceum_engine::EngineError;
 use lyceum_engine::auth::{Auth, Identity, ScramPending};
-use lyceum_engine::session::{CATALOG, SERVER_VERSION};
+use lyceum_engine::pgcatalog::SERVER_VERSION;
+use lyceum_engine::session::CATALOG;
 use pgwire::api::auth::{
     StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata,
 };
@@ -255,7 +256,7 @@ impl Connection {
             .collect();
         let settings = startup_settings(&params).map_err(|m| wire::fatal_invalid_parameter(&m))?;
         session
-            .apply_startup_parameters(settings.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            .apply_settings(settings.iter().map(|(n, v)| (n.as_str(), v.as_str())))
             .map_err(|e| wire::fatal(&e))?;
 
         session.info().set_client(client.socket_addr().to_string());
@@ -267,7 +268,7 @@ impl Connection {
         client
             .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
             .await?;
-        for report in session.startup_report() {
+        for report in session.reported_parameters() {
             let value = if report.name == "server_version" {
                 format!("{SERVER_VERSION} (Lyceum {})", env!("CARGO_PKG_VERSION"))
             } else {

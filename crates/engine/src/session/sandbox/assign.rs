@@ -118,7 +118,7 @@ fn check_assignment(from: &DataType, to: ColumnType, column: &str) -> Result<()>
         return Err(EngineError::Unsupported {
             what: format!(
                 "assigning a {from} value to column \"{column}\" of type {} (cast it explicitly; \
-                 Lyceum would not convert it exactly as PostgreSQL does)",
+                 Lyceum would not convert it exactly as an assignment cast must)",
                 to.sql_name().to_lowercase()
             ),
         });

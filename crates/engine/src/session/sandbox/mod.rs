@@ -400,7 +400,12 @@ fn unsupported(what: &str) -> EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::statement::parse;
+
+    /// Lyceum's SQL, as the Postgres profile parses it.
+    fn parse(sql: &str) -> Result<Vec<crate::session::Parsed>> {
+        let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+        crate::session::statement::parse(sql, &dialect)
+    }
 
     fn write(sql: &str) -> Write {
         match parse(sql).map(|mut p| p.remove(0).action) {

@@ -18,7 +18,7 @@ use super::copy::{CopyFormat, SpooledCopy};
 use super::{ColumnSpec, SANDBOX, TableName, Write};
 use crate::error::{EngineError, Result};
 use crate::session::control::Limits;
-use crate::session::{QueryOutput, Session, Snapshot, TransactionStatus, command};
+use crate::session::{Completion, NoticeKind, QueryOutput, Session, Snapshot, TransactionStatus};
 use crate::warehouse::transaction::Transaction;
 
 /// Writes made but not yet committed (inside a transaction block).
@@ -72,16 +72,16 @@ impl Session {
         let mut pending = self.take_pending().await?;
         // On an error `pending` is dropped: nothing commits, and the Delta versions the
         // write left are rolled back by the table's next writer.
-        let (tag, notice) = limits
+        let (done, notice) = limits
             .run(self.apply_write(&mut pending.tx, write, params))
             .await?;
         if let Some(n) = notice {
-            self.notice(n);
+            self.raise(NoticeKind::Skipped, &n);
         }
         pending.statements.push(write.kind().to_string());
         pending.catalog = None;
         self.keep_or_commit(pending).await?;
-        Ok(command(&tag))
+        Ok(QueryOutput::Command(done))
     }
 
     /// The open warehouse transaction of this session's transaction block, or a new one.
@@ -167,13 +167,13 @@ impl Session {
         Ok(Some(catalog))
     }
 
-    /// Makes one change in `tx`; returns the command tag and a notice, if any.
+    /// Makes one change in `tx`; returns how it ended and a notice, if any.
     async fn apply_write(
         &self,
         tx: &mut Transaction,
         write: &Write,
         params: Option<Vec<ScalarValue>>,
-    ) -> Result<(String, Option<String>)> {
+    ) -> Result<(Completion, Option<String>)> {
         match write {
             Write::CreateTable {
                 table,
@@ -187,7 +187,7 @@ impl Session {
                 check_unique(columns.iter().map(|c| c.name.as_str()))?;
                 ensure_sandbox(tx)?;
                 tx.create_table(table_def(&table.name, columns)).await?;
-                Ok(("CREATE TABLE".into(), None))
+                Ok((Completion::new(write.kind()), None))
             }
             Write::CreateTableAs {
                 table,
@@ -222,7 +222,7 @@ impl Session {
                 tx.create_table(def.clone()).await?;
                 let plan = assignment_plan(source, &def, &[])?;
                 let rows = tx.append_plan(&qualified, plan, &self.ctx.state()).await?;
-                Ok((format!("SELECT {rows}"), None))
+                Ok((Completion::with_rows(write.kind(), rows), None))
             }
             Write::Insert {
                 table,
@@ -237,7 +237,7 @@ impl Session {
                 }
                 let plan = assignment_plan(source, &def, columns)?;
                 let rows = tx.append_plan(&qualified, plan, &self.ctx.state()).await?;
-                Ok((format!("INSERT 0 {rows}"), None))
+                Ok((Completion::with_rows(write.kind(), rows), None))
             }
             Write::DropTable { tables, if_exists } => {
                 let mut skipped = Vec::new();
@@ -250,7 +250,7 @@ impl Session {
                     }
                 }
                 Ok((
-                    "DROP TABLE".into(),
+                    Completion::new(write.kind()),
                     (!skipped.is_empty()).then(|| skipped.join("; ")),
                 ))
             }
@@ -264,7 +264,7 @@ impl Session {
                 if def.column(&column.name).is_some() {
                     if *if_not_exists {
                         return Ok((
-                            "ALTER TABLE".into(),
+                            Completion::new(write.kind()),
                             Some(format!(
                                 "column \"{}\" of relation \"{}\" already exists, skipping",
                                 column.name, table.name
@@ -277,7 +277,7 @@ impl Session {
                     });
                 }
                 tx.add_column(&qualified, column_def(column)).await?;
-                Ok(("ALTER TABLE".into(), None))
+                Ok((Completion::new(write.kind()), None))
             }
             Write::CopyFrom { .. } => {
                 Err(EngineError::Internal("COPY runs through start_copy".into()))
@@ -285,10 +285,11 @@ impl Session {
         }
     }
 
-    /// The schemas of `search_path` in order (without `$user` and `pg_catalog`).
+    /// The schemas of `search_path` in order (without `$user` and system schemas).
     fn search_schemas(&self) -> Vec<String> {
         let path = self.info.settings().get("search_path").unwrap_or_default();
-        crate::session::search_path_schemas(&path, |s| s != "pg_catalog")
+        let implicit = self.engine.profile.system_schemas().first().copied();
+        crate::session::search_path_schemas(&path, |s| Some(s) != implicit)
     }
 
     /// The qualified name a new table gets; 42501 outside `sandbox`.
@@ -307,7 +308,14 @@ impl Session {
         };
         if schema != SANDBOX {
             return Err(
-                if schemas.contains_key(&schema) || is_builtin_schema(&schema) {
+                if schemas.contains_key(&schema)
+                    || self
+                        .engine
+                        .profile
+                        .system_schemas()
+                        .contains(&schema.as_str())
+                    || is_star_schema(&schema)
+                {
                     EngineError::PermissionDenied(format!(
                         "cannot create tables in schema {schema}; analysts' tables go in schema {SANDBOX}"
                     ))
@@ -474,29 +482,26 @@ impl Session {
         pending.statements.push("COPY".into());
         pending.catalog = None;
         self.keep_or_commit(pending).await?;
-        Ok(command(&format!("COPY {rows}")))
+        Ok(QueryOutput::Command(Completion::with_rows("COPY", rows)))
     }
 }
 
-/// `pg_catalog`, `information_schema` and the star schema's own.
-fn is_builtin_schema(name: &str) -> bool {
-    matches!(
-        name,
-        "pg_catalog" | "information_schema" | star::PUBLIC | star::SYSTEM
-    )
+/// The star schema's own schemas.
+fn is_star_schema(name: &str) -> bool {
+    matches!(name, star::PUBLIC | star::SYSTEM)
 }
 
-/// `CREATE TABLE IF NOT EXISTS` of a table that exists: its tag and notice.
+/// `CREATE TABLE IF NOT EXISTS` of a table that exists: how it ended and its notice.
 fn skip_existing(
     tx: &Transaction,
     qualified: &str,
     table: &TableName,
     if_not_exists: bool,
     write: &Write,
-) -> Option<(String, Option<String>)> {
+) -> Option<(Completion, Option<String>)> {
     (if_not_exists && tx.entry(qualified).is_some()).then(|| {
         (
-            write.kind().to_string(),
+            Completion::new(write.kind()),
             Some(format!(
                 "relation \"{}\" already exists, skipping",
                 table.name
