@@ -20,6 +20,7 @@ mod error;
 pub mod log;
 pub mod model;
 pub mod principals;
+pub mod rollup;
 pub mod scram;
 pub mod star;
 pub mod store;
@@ -29,6 +30,7 @@ pub use error::{CatalogError, Result};
 pub use log::VersionedLog;
 pub use model::{ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole};
 pub use principals::{PrincipalStore, Principals, UserRecord};
+pub use rollup::{ROLLUP_STATE_FORMAT, RollupDef, StateColumn, StateKind};
 pub use scram::{MockAuthKey, ScramError, ScramServer, ScramVerifier};
 pub use store::CatalogStore;
 pub use version::{

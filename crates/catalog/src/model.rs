@@ -76,6 +76,10 @@ pub enum TableRole {
     System,
     /// An analyst's own table (schema `sandbox`), written with SQL.
     Sandbox,
+    /// A rollup's stored states: the data of a materialized view (see
+    /// [`crate::rollup`]). Its columns are the states; the view shows
+    /// [`crate::RollupDef::columns`].
+    Rollup,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

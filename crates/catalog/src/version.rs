@@ -1,10 +1,10 @@
 //! Warehouse versions: the persisted, versioned catalog format.
 //!
 //! One JSON document per warehouse version at `_lyceum/versions/{version:020}.json`
-//! (a [`crate::log::VersionedLog`]), format 2:
+//! (a [`crate::log::VersionedLog`]), format 3:
 //!
 //! ```json
-//! { "format_version": 2, "version": 3, "parent": 2,
+//! { "format_version": 3, "version": 3, "parent": 2,
 //!   "committed_at": "2026-11-25T10:00:00Z", "operation": "load", "load_id": 3,
 //!   "summary": "load /data/extract: 12 tables changed",
 //!   "schemas": { "public": { "oid": 2200 }, "sandbox": { "oid": 100000 }, "system": { "oid": 16384 } },
@@ -28,6 +28,9 @@
 //! does, by table OID and position (`attnum`): columns are only ever appended, so a
 //! column's position never changes.
 //!
+//! Format 3 adds rollups: a table entry of role `rollup` carries its definition in
+//! `rollup` (see [`crate::rollup`]). A format 2 document is read as it is (it has none).
+//!
 //! Format 1 (the first release) had no `schemas`, `location`, `oids` or `next_oid`. It is
 //! read by [`WarehouseVersion::from_stored`], which gives its objects the OIDs that release
 //! derived from the table list (so tools' cached OIDs stay right) and stores them with the
@@ -39,10 +42,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CatalogError, Result};
 use crate::model::{Hierarchy, TableDef};
+use crate::rollup::RollupDef;
 use crate::star;
 
 /// The catalog format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A PostgreSQL object identifier.
 pub type Oid = u32;
@@ -114,6 +118,9 @@ pub struct TableEntry {
     pub location: String,
     #[serde(default)]
     pub oids: TableOids,
+    /// For a rollup (role [`crate::TableRole::Rollup`]): its definition (format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<RollupDef>,
 }
 
 /// The OIDs of one table and the objects that belong to it.
@@ -162,6 +169,7 @@ impl TableEntry {
             fingerprint: None,
             location,
             oids,
+            rollup: None,
         }
     }
 }
@@ -205,6 +213,7 @@ impl WarehouseVersion {
                         units: BTreeMap::new(),
                         fingerprint: None,
                         oids: TableOids::default(),
+                        rollup: None,
                     };
                     (entry.definition.qualified_name(), entry)
                 })
@@ -331,7 +340,7 @@ mod tests {
     fn serialized_form_is_stable() -> Result<(), Box<dyn std::error::Error>> {
         let v = term_version()?;
         let json = serde_json::to_string(&v)?;
-        let expected = r#"{"format_version":2,"version":1,"parent":0,"committed_at":"2026-11-25T00:00:00Z","operation":"load","load_id":1,"summary":"test","schemas":{"public":{"oid":2200}},"tables":{"public.dim_term":{"definition":{"schema":"public","name":"dim_term","role":"dimension","columns":[{"name":"term_key","type":"integer","nullable":false},{"name":"term_code","type":"varchar","nullable":false},{"name":"term_name","type":"varchar","nullable":false},{"name":"term_type","type":"varchar","nullable":false},{"name":"academic_year","type":"varchar","nullable":false},{"name":"term_seq","type":"small_int","nullable":false},{"name":"start_date","type":"date","nullable":false},{"name":"end_date","type":"date","nullable":false},{"name":"census_date","type":"date","nullable":false}],"primary_key":["term_key"],"foreign_keys":[]},"delta_version":2,"rows":15,"fingerprint":"abc","location":"public/dim_term","oids":{"table":100000,"row_type":100001,"primary_key_index":100002,"primary_key_constraint":100003}}},"hierarchies":[{"name":"calendar","levels":[["public.dim_date","date_key"],["public.dim_date","term_key"],["public.dim_term","academic_year"]]}],"next_oid":100004}"#;
+        let expected = r#"{"format_version":3,"version":1,"parent":0,"committed_at":"2026-11-25T00:00:00Z","operation":"load","load_id":1,"summary":"test","schemas":{"public":{"oid":2200}},"tables":{"public.dim_term":{"definition":{"schema":"public","name":"dim_term","role":"dimension","columns":[{"name":"term_key","type":"integer","nullable":false},{"name":"term_code","type":"varchar","nullable":false},{"name":"term_name","type":"varchar","nullable":false},{"name":"term_type","type":"varchar","nullable":false},{"name":"academic_year","type":"varchar","nullable":false},{"name":"term_seq","type":"small_int","nullable":false},{"name":"start_date","type":"date","nullable":false},{"name":"end_date","type":"date","nullable":false},{"name":"census_date","type":"date","nullable":false}],"primary_key":["term_key"],"foreign_keys":[]},"delta_version":2,"rows":15,"fingerprint":"abc","location":"public/dim_term","oids":{"table":100000,"row_type":100001,"primary_key_index":100002,"primary_key_constraint":100003}}},"hierarchies":[{"name":"calendar","levels":[["public.dim_date","date_key"],["public.dim_date","term_key"],["public.dim_term","academic_year"]]}],"next_oid":100004}"#;
         assert_eq!(json, expected);
         let back: WarehouseVersion = serde_json::from_str(&json)?;
         assert_eq!(back, v);

@@ -21,6 +21,7 @@ pub mod load;
 pub mod memory;
 pub mod pgcatalog;
 mod privileges;
+pub mod rollup;
 pub mod session;
 mod sqlfn;
 pub mod warehouse;

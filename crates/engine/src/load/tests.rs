@@ -98,20 +98,28 @@ S004,Di,Poe,,di.poe@uni.edu,,2004-01-01,,,,F,Black,true,true,false,OUT_OF_STATE,
 /// its later extract as well (version 2).
 pub(crate) async fn loaded_warehouse(dir: &Path, later: bool) -> Result<Warehouse> {
     let wh = Warehouse::open(&dir.join("wh").to_string_lossy())?;
-    for (name, with_later) in [("src", false), ("src2", true)] {
-        if with_later && !later {
-            break;
-        }
-        let src = dir.join(name);
-        extract(&src, with_later)?;
-        let options = LoadOptions {
-            source: src,
-            progress: false,
-            max_retries: 0,
-        };
-        load(&wh, &options).await?;
+    load_extract(&wh, dir, "src", false).await?;
+    if later {
+        load_later(&wh, dir).await?;
     }
     Ok(wh)
+}
+
+/// Loads the later extract (a new term, changed dimensions) into `wh` of `dir`.
+pub(crate) async fn load_later(wh: &Warehouse, dir: &Path) -> Result<()> {
+    load_extract(wh, dir, "src2", true).await
+}
+
+async fn load_extract(wh: &Warehouse, dir: &Path, name: &str, later: bool) -> Result<()> {
+    let src = dir.join(name);
+    extract(&src, later)?;
+    let options = LoadOptions {
+        source: src,
+        progress: false,
+        max_retries: 0,
+    };
+    load(wh, &options).await?;
+    Ok(())
 }
 
 /// Every row of every result of `sql`, as comma-joined text.

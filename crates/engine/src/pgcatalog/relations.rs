@@ -152,6 +152,10 @@ fn table_description(def: &TableDef) -> String {
         },
         TableRole::System => "Warehouse history kept by Lyceum's loads.".to_string(),
         TableRole::Sandbox => "An analyst's table in schema sandbox, written with SQL.".to_string(),
+        TableRole::Rollup => {
+            "A rollup: a materialized view whose stored aggregate states answer matching queries."
+                .to_string()
+        }
     }
 }
 
@@ -337,7 +341,11 @@ pub fn model(
             namespace,
             schema: t.schema.to_string(),
             name: t.name.to_string(),
-            kind: 'r',
+            kind: if t.def.is_some_and(|d| d.role == TableRole::Rollup) {
+                'm'
+            } else {
+                'r'
+            },
             row_type: ids.row_type,
             columns,
             tuples: t.rows as f64,

@@ -26,6 +26,9 @@ mod prepared;
 mod profile;
 mod redact;
 pub mod result_cache;
+mod rollups;
+
+use crate::rollup::{RollupMode, RollupRule, RollupSlot};
 pub mod sandbox;
 mod set_undo;
 mod settings;
@@ -278,7 +281,8 @@ impl Engine {
         let info = Arc::new(SessionInfo::new(identity, pid, self.profile.parameters()));
         self.registry.register(canceller.clone(), &info);
         let face = self.profile.attach(&info);
-        let ctx = new_context(self, &face)?;
+        let rollups = Arc::new(RollupSlot::default());
+        let ctx = new_context(self, &face, &rollups)?;
         Ok(Session {
             engine: self.clone(),
             ctx,
@@ -297,6 +301,7 @@ impl Engine {
             copy: None,
             implicit_transaction: false,
             rights_generation: self.auth.generation(),
+            rollups,
         })
     }
 
@@ -306,7 +311,15 @@ impl Engine {
             return Ok(s);
         }
         let manifest = self.warehouse.version(version).await?;
-        let snap = Arc::new(Snapshot::open(&self.warehouse, manifest, &self.runtime).await?);
+        let snap = Arc::new(
+            Snapshot::open(
+                &self.warehouse,
+                manifest,
+                &self.runtime,
+                self.profile.dialect(),
+            )
+            .await?,
+        );
         let mut cache = self
             .snapshots
             .lock()
@@ -344,7 +357,11 @@ const ENGINE_DEFAULTS: &[(&str, &str)] = &[
 ];
 
 /// A DataFusion context configured for Lyceum, with the session's functions.
-fn new_context(engine: &Arc<Engine>, face: &Arc<dyn SessionProfile>) -> Result<SessionContext> {
+fn new_context(
+    engine: &Arc<Engine>,
+    face: &Arc<dyn SessionProfile>,
+    rollups: &Arc<RollupSlot>,
+) -> Result<SessionContext> {
     let mut config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG, "public")
         .with_create_default_catalog_and_schema(false)
@@ -364,6 +381,8 @@ fn new_context(engine: &Arc<Engine>, face: &Arc<dyn SessionProfile>) -> Result<S
     let mut ctx = SessionContext::new_with_config_rt(config, runtime);
     datafusion_functions_json::register_all(&mut ctx)?;
     face.register(&ctx, &engine.registry);
+    // Last of the analyzer's rules: after type coercion, before every optimizer rule.
+    ctx.add_analyzer_rule(Arc::new(RollupRule::new(rollups.clone())));
     Ok(ctx)
 }
 
@@ -401,6 +420,8 @@ pub struct Session {
     implicit_transaction: bool,
     /// [`Auth::generation`] when this session last read its user's rights.
     rights_generation: u64,
+    /// The rollups of the pinned version, read by the session's rewrite rule.
+    rollups: Arc<RollupSlot>,
 }
 
 impl Drop for Session {
@@ -977,6 +998,7 @@ impl Session {
                 Box::pin(self.run_prepared(&prepared, values, limits)).await
             }
             Action::Write(write) => self.run_write(write, None, limits, write.kind()).await,
+            Action::Rollup(ddl) => self.run_rollup_ddl(ddl, limits).await,
             Action::Deallocate { name } => {
                 match name {
                     Some(name) => {
@@ -1118,6 +1140,15 @@ impl Session {
         match &plan {
             LogicalPlan::Statement(PlanStatement::SetVariable(set)) => {
                 self.may_set(&set.variable)?;
+                if set.variable.eq_ignore_ascii_case(ROLLUPS)
+                    && RollupMode::parse(&set.value).is_none()
+                {
+                    return Err(EngineError::InvalidSetting {
+                        name: ROLLUPS.into(),
+                        value: set.value.clone(),
+                        message: "lyceum.rollups is on, off or strict".into(),
+                    });
+                }
                 let plan = LogicalPlan::Statement(PlanStatement::SetVariable(
                     datafusion::logical_expr::SetVariable {
                         variable: set.variable.clone(),
@@ -1165,11 +1196,15 @@ impl Session {
             .await?;
         let schema = self.face.client_schema(df.schema().as_arrow());
         let mut stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+        // What the rewrite decided while the plan was analysed (just now).
+        let rollup_lines = self.rollups.take_reports();
         if let Some(key) = cache_key {
             stream = self.engine.result_cache.record(key, stream);
         }
         if let Some(line) = explained {
-            stream = result_cache::with_explain_line(stream, &line)?;
+            let mut lines: Vec<(&str, String)> = vec![("result_cache", line)];
+            lines.extend(rollup_lines.into_iter().map(|l| ("rollup", l)));
+            stream = result_cache::with_explain_lines(stream, &lines)?;
         }
         Ok(QueryOutput::Rows {
             schema,
@@ -1227,7 +1262,7 @@ impl Session {
     fn reset_all(&mut self) -> Result<()> {
         self.info.settings().reset_all();
         self.set_undo.clear();
-        self.ctx = new_context(&self.engine, &self.face)?;
+        self.ctx = new_context(&self.engine, &self.face, &self.rollups)?;
         self.pinned = None;
         Ok(())
     }
@@ -1391,6 +1426,7 @@ impl Session {
         let snapshot = self.engine.snapshot(wanted).await?;
         let catalog = self.catalog_of(&snapshot).await?;
         self.ctx.register_catalog(CATALOG, catalog);
+        self.rollups.pin(Some(snapshot.rollups().clone()));
         debug!(version = wanted, "session pinned warehouse version");
         self.pinned = Some(wanted);
         Ok(())
@@ -1414,6 +1450,8 @@ impl Session {
             return Ok(());
         };
         self.ctx.register_catalog(CATALOG, catalog);
+        // Rollups answer committed versions only: the base tables answer here.
+        self.rollups.pin(None);
         // The next pin of a committed version registers it again.
         self.pinned = None;
         Ok(())
@@ -1558,6 +1596,9 @@ fn switch_word(value: &str) -> &str {
 /// The time-travel setting.
 const AS_OF: &str = "lyceum.as_of";
 
+/// Whether and how aggregates are answered from rollups.
+const ROLLUPS: &str = "lyceum.rollups";
+
 /// The error of a savepoint command that cannot run.
 fn savepoint_error(command: &'static str) -> impl Fn(transaction::SavepointError) -> EngineError {
     move |e| match e {
@@ -1639,5 +1680,7 @@ async fn read_whole(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_rollup;
 #[cfg(test)]
 mod tests_sandbox;

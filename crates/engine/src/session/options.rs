@@ -14,6 +14,9 @@ extensions_options! {
         pub arrow_view_types: bool, default = false
         /// Answer a repeated read query from the result cache (see `result_cache`).
         pub result_cache: bool, default = true
+        /// Answer aggregates from rollups: `on`, `off`, or `strict` (an aggregate over a
+        /// fact table that no rollup answers is an error). See `crate::rollup`.
+        pub rollups: String, default = "on".to_string()
     }
 }
 

@@ -276,10 +276,11 @@ impl RecordBatchStream for Recording {
     }
 }
 
-/// An `EXPLAIN` result with one more row: (`result_cache`, `line`).
-pub fn with_explain_line(
+/// An `EXPLAIN` result with more rows: (`plan_type`, `plan`) each, such as
+/// (`result_cache`, what the cache did) and (`rollup`, what the rewrite did).
+pub fn with_explain_lines(
     stream: SendableRecordBatchStream,
-    line: &str,
+    lines: &[(&str, String)],
 ) -> datafusion::error::Result<SendableRecordBatchStream> {
     use arrow::array::StringArray;
     use futures::StreamExt;
@@ -290,8 +291,10 @@ pub fn with_explain_line(
     let extra = RecordBatch::try_new(
         schema.clone(),
         vec![
-            Arc::new(StringArray::from(vec!["result_cache"])),
-            Arc::new(StringArray::from(vec![line])),
+            Arc::new(StringArray::from_iter_values(lines.iter().map(|l| l.0))),
+            Arc::new(StringArray::from_iter_values(
+                lines.iter().map(|l| l.1.as_str()),
+            )),
         ],
     )?;
     let chained = stream.chain(futures::stream::once(async move { Ok(extra) }));

@@ -10,20 +10,19 @@ use async_trait::async_trait;
 use datafusion::catalog::{
     CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider, TableProvider,
 };
-use datafusion::datasource::{MemTable, TableType};
+use datafusion::datasource::{MemTable, TableType, ViewTable};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
-use lyceum_catalog::{WarehouseVersion, star};
+use lyceum_catalog::{TableRole, WarehouseVersion, star};
 
 use crate::error::{EngineError, Result};
 use crate::warehouse::Warehouse;
 
-/// Where a provider lives: the same table of the same snapshot has one address.
-fn provider_address(provider: &Arc<dyn TableProvider>) -> usize {
-    Arc::as_ptr(provider) as *const () as usize
-}
+use crate::rollup::RollupSet;
+use crate::rollup::build::DefinitionPlanner;
+use crate::rollup::set::{Opened, provider_address};
 
 pub struct Snapshot {
     manifest: WarehouseVersion,
@@ -36,14 +35,19 @@ pub struct Snapshot {
     /// The providers of the warehouse's own tables (by address), to tell them from
     /// system views and table functions in a plan.
     warehouse_tables: std::collections::HashSet<usize>,
+    /// The version's rollups, each usable or not (see [`crate::rollup`]).
+    rollups: Arc<RollupSet>,
 }
 
 impl Snapshot {
-    /// Every table of `manifest` at its pinned Delta version, each in its own schema.
+    /// Every table of `manifest` at its pinned Delta version, each in its own schema; each
+    /// rollup as a view over its definition (planned in `dialect`), its states kept
+    /// for the rewrite.
     pub async fn open(
         warehouse: &Warehouse,
         manifest: WarehouseVersion,
         runtime: &Arc<RuntimeEnv>,
+        dialect: datafusion::config::Dialect,
     ) -> Result<Snapshot> {
         let state = SessionStateBuilder::new()
             .with_runtime_env(runtime.clone())
@@ -62,6 +66,8 @@ impl Snapshot {
         }
         let mut sizes = HashMap::new();
         let mut warehouse_tables = std::collections::HashSet::new();
+        let mut tables = HashMap::new();
+        let mut rollups = Vec::new();
         for entry in manifest.tables.values() {
             let def = &entry.definition;
             let table = warehouse.open_table_at(entry).await?;
@@ -74,6 +80,12 @@ impl Snapshot {
                 .map_err(|e| EngineError::delta(def.qualified_name(), e))?;
             let provider = table.table_provider().await?;
             warehouse_tables.insert(provider_address(&provider));
+            if def.role == TableRole::Rollup {
+                // Its name is the view's; its states are read only by the rewrite.
+                rollups.push((entry, provider));
+                continue;
+            }
+            tables.insert(def.qualified_name(), provider.clone());
             schemas
                 .entry(def.schema.clone())
                 .or_insert_with(|| Arc::new(MemorySchemaProvider::new()))
@@ -88,15 +100,43 @@ impl Snapshot {
                 }),
             )?;
         }
-        for (name, schema) in schemas {
-            catalog.register_schema(&name, schema)?;
+        for (name, schema) in &schemas {
+            catalog.register_schema(name, schema.clone())?;
         }
+        let mut opened = Vec::new();
+        if !rollups.is_empty() {
+            let planner =
+                DefinitionPlanner::new(super::CATALOG, catalog.clone(), runtime, dialect)?;
+            for (entry, provider) in rollups {
+                let Some(def) = entry.rollup.as_ref() else {
+                    continue;
+                };
+                let planned = planner
+                    .plan(&def.query)
+                    .await
+                    .map_err(|e| format!("its definition does not plan: {e}"));
+                if let (Ok((view, _)), Some(schema)) =
+                    (&planned, schemas.get(&entry.definition.schema))
+                {
+                    let view = ViewTable::new(view.clone(), Some(def.query.clone()));
+                    schema.register_table(entry.definition.name.clone(), Arc::new(view))?;
+                }
+                opened.push(Opened {
+                    entry,
+                    def,
+                    provider,
+                    planned: planned.map(|(_, analysed)| analysed),
+                });
+            }
+        }
+        let rollups = Arc::new(RollupSet::new(&manifest, &tables, opened));
         Ok(Snapshot {
-            manifest,
             catalog,
             sizes,
             uncommitted: false,
             warehouse_tables,
+            rollups,
+            manifest,
         })
     }
 
@@ -111,8 +151,9 @@ impl Snapshot {
         warehouse: &Warehouse,
         manifest: WarehouseVersion,
         runtime: &Arc<RuntimeEnv>,
+        dialect: datafusion::config::Dialect,
     ) -> Result<Snapshot> {
-        let mut snapshot = Snapshot::open(warehouse, manifest, runtime).await?;
+        let mut snapshot = Snapshot::open(warehouse, manifest, runtime, dialect).await?;
         snapshot.uncommitted = true;
         Ok(snapshot)
     }
@@ -138,6 +179,11 @@ impl Snapshot {
 
     pub fn catalog(&self) -> Arc<dyn CatalogProvider> {
         self.catalog.clone()
+    }
+
+    /// The version's rollups, for the session's rewrite rule.
+    pub fn rollups(&self) -> &Arc<RollupSet> {
+        &self.rollups
     }
 }
 

@@ -16,6 +16,7 @@ use datafusion::sql::sqlparser::dialect::Dialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
 
+use super::rollups::{self, RollupDdl};
 use super::sandbox::{self, Write};
 use crate::error::{EngineError, Result};
 
@@ -117,6 +118,8 @@ pub enum Action {
     },
     /// A change to a table (schema `sandbox`; see [`super::sandbox`]).
     Write(Box<Write>),
+    /// `CREATE` / `DROP` / `REFRESH MATERIALIZED VIEW` (see [`super::rollups`]).
+    Rollup(Box<RollupDdl>),
 }
 
 /// `CREATE USER` / `ALTER USER` options Lyceum keeps.
@@ -221,6 +224,17 @@ fn parse_one(sql: &str, mut tokens: Vec<TokenWithSpan>, dialect: &dyn Dialect) -
     {
         t.token = Token::make_keyword("ROLLBACK");
     }
+    // sqlparser has no `REFRESH MATERIALIZED VIEW`.
+    if is_keyword(words(&tokens).next(), Keyword::REFRESH) {
+        let mut parser = datafusion::sql::sqlparser::parser::Parser::new(dialect)
+            .with_tokens_with_locations(tokens);
+        let ddl = rollups::parse_refresh(&mut parser)?;
+        at_end(&mut parser)?;
+        return Ok(Parsed {
+            sql: text,
+            action: Action::Rollup(Box::new(ddl)),
+        });
+    }
     // DataFusion's parser reads `COPY` as its own `COPY ... TO 'file'`; PostgreSQL's
     // `COPY ... FROM STDIN` is sqlparser's.
     let statement = if is_keyword(words(&tokens).next(), Keyword::COPY) {
@@ -310,6 +324,9 @@ fn classify(statement: DFStatement, from_user_keyword: bool) -> Result<Action> {
         }
         other => return Ok(Action::Query(Box::new(other))),
     };
+    if let Some(ddl) = rollups::classify(&sql)? {
+        return Ok(Action::Rollup(Box::new(ddl)));
+    }
     if let Some(action) = sandbox::classify(&sql)? {
         return Ok(action);
     }

@@ -316,6 +316,29 @@ impl Transaction {
         plan: LogicalPlan,
         state: &datafusion::execution::SessionState,
     ) -> Result<u64> {
+        self.write_plan(qualified, plan, state, SaveMode::Append)
+            .await
+    }
+
+    /// Replaces a table's rows by the rows `plan` produces (as [`Self::append_plan`]
+    /// streams them); returns how many rows the table holds now.
+    pub async fn overwrite_plan(
+        &mut self,
+        qualified: &str,
+        plan: LogicalPlan,
+        state: &datafusion::execution::SessionState,
+    ) -> Result<u64> {
+        self.write_plan(qualified, plan, state, SaveMode::Overwrite)
+            .await
+    }
+
+    async fn write_plan(
+        &mut self,
+        qualified: &str,
+        plan: LogicalPlan,
+        state: &datafusion::execution::SessionState,
+        mode: SaveMode,
+    ) -> Result<u64> {
         let physical = state.create_physical_plan(&plan).await?;
         let rows = datafusion::physical_plan::execute_stream(physical, state.task_ctx())?;
         let (input, first_error) = super::captured::CapturedStream::new(rows);
@@ -339,7 +362,7 @@ impl Transaction {
             .write(Vec::new())
             .with_input_plan(input)
             .with_session_state(writer_state)
-            .with_save_mode(SaveMode::Append)
+            .with_save_mode(mode)
             .await;
         let written = match written {
             Ok(w) => w,
@@ -358,9 +381,22 @@ impl Transaction {
             0
         };
         let entry = self.record_write(qualified, v)?;
-        entry.rows += added;
+        match mode {
+            SaveMode::Overwrite => entry.rows = added,
+            _ => entry.rows += added,
+        }
         entry.fingerprint = None;
         Ok(added)
+    }
+
+    /// Records a rollup's definition and what its states were built from.
+    pub fn set_rollup(&mut self, qualified: &str, rollup: lyceum_catalog::RollupDef) -> Result<()> {
+        let entry =
+            self.next.tables.get_mut(qualified).ok_or_else(|| {
+                EngineError::Internal(format!("{qualified} is not in the warehouse"))
+            })?;
+        entry.rollup = Some(rollup);
+        Ok(())
     }
 
     /// Makes every write visible as warehouse version `base + 1` (or, rebased, a later one).

@@ -180,7 +180,7 @@ pub(crate) fn completion_tag(tag: &str, rows: usize) -> Tag {
 /// `ROLLBACK TO SAVEPOINT`, else the statement's name with its rows if it has any.
 pub(crate) fn command_tag(done: &Completion) -> Tag {
     let command = match done.command.as_str() {
-        "CREATE TABLE AS" => "SELECT",
+        "CREATE TABLE AS" | "CREATE MATERIALIZED VIEW" => "SELECT",
         "ROLLBACK TO SAVEPOINT" => "ROLLBACK",
         other => other,
     };

@@ -11,7 +11,7 @@
 //! (`numeric` without precision, `varchar(n)`, `char(n)`, `real`, `timestamp` without time
 //! zone) is refused with 0A000 rather than stored as something else.
 
-mod assign;
+pub(crate) mod assign;
 pub(crate) mod copy;
 mod ingest;
 pub(crate) mod run;
@@ -267,7 +267,7 @@ pub(crate) fn classify(statement: &SqlStatement) -> Result<Option<Action>> {
     Ok(Some(Action::Write(Box::new(write))))
 }
 
-fn table_name(name: &ObjectName) -> Result<TableName> {
+pub(crate) fn table_name(name: &ObjectName) -> Result<TableName> {
     let parts: Vec<String> = name
         .0
         .iter()

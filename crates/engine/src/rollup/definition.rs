@@ -1,0 +1,219 @@
+//! A rollup's definition as the engine reads it: the defining query's aggregate, its
+//! shape, its group keys and the states it stores, each derived the same way whether the
+//! rollup is being built or matched against a query.
+
+use std::collections::BTreeSet;
+
+use datafusion::common::tree_node::TreeNode;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, lit};
+use lyceum_catalog::{StateColumn, StateKind};
+
+use super::shape::{Refusal, Shape, TableNamer};
+
+/// The aggregate at the top of a planned definition (under its projection and sort).
+pub fn top_aggregate(plan: &LogicalPlan) -> Result<&Aggregate, Refusal> {
+    match plan {
+        LogicalPlan::Aggregate(a) => Ok(a),
+        LogicalPlan::Projection(p) => top_aggregate(&p.input),
+        LogicalPlan::SubqueryAlias(a) => top_aggregate(&a.input),
+        LogicalPlan::Sort(s) => top_aggregate(&s.input),
+        other => Err(format!(
+            "a rollup is a SELECT of keys and aggregates with GROUP BY over a fact and its dimensions, not {}",
+            other
+                .display()
+                .to_string()
+                .split(':')
+                .next()
+                .unwrap_or("this")
+        )),
+    }
+}
+
+/// An aggregate call taken apart.
+pub struct Call<'a> {
+    /// The function's name (`sum`, `count`, `min`, `max`, `avg`).
+    pub name: String,
+    pub argument: Option<&'a Expr>,
+    pub distinct: bool,
+    pub function: &'a AggregateFunction,
+}
+
+/// `expr` as an aggregate call with at most one argument, no FILTER and no ORDER BY.
+pub fn call(expr: &Expr) -> Result<Call<'_>, Refusal> {
+    let Expr::AggregateFunction(function) = unalias(expr) else {
+        return Err(format!("{expr} is not an aggregate call"));
+    };
+    let params = &function.params;
+    if params.filter.is_some() {
+        return Err(format!("{expr} has a FILTER clause"));
+    }
+    if !params.order_by.is_empty() {
+        return Err(format!("{expr} has an ORDER BY"));
+    }
+    if params.args.len() > 1 {
+        return Err(format!("{expr} has several arguments"));
+    }
+    Ok(Call {
+        name: function.func.name().to_ascii_lowercase(),
+        argument: params.args.first(),
+        distinct: params.distinct,
+        function,
+    })
+}
+
+pub fn unalias(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Alias(a) => unalias(&a.expr),
+        other => other,
+    }
+}
+
+/// Whether `expr` counts rows: `count(*)`, planned as `count(1)`.
+pub fn counts_rows(argument: Option<&Expr>) -> bool {
+    match argument {
+        None => true,
+        Some(Expr::Literal(value, _)) => !value.is_null(),
+        Some(_) => false,
+    }
+}
+
+/// The states an aggregate needs, as (kind, argument) with `None` for rows.
+pub fn needed_states(expr: &Expr) -> Result<Vec<(StateKind, Option<Expr>)>, Refusal> {
+    let call = call(expr)?;
+    if call.distinct {
+        return Err(format!(
+            "{expr} is DISTINCT: a rollup stores no distinct sets yet"
+        ));
+    }
+    let arg = call.argument.cloned();
+    Ok(match call.name.as_str() {
+        "count" if counts_rows(call.argument) => vec![(StateKind::Count, None)],
+        "count" => vec![(StateKind::Count, arg)],
+        "sum" => vec![(StateKind::Sum, arg)],
+        "min" => vec![(StateKind::Min, arg)],
+        "max" => vec![(StateKind::Max, arg)],
+        "avg" => vec![(StateKind::Sum, arg.clone()), (StateKind::Count, arg)],
+        other => {
+            return Err(format!(
+                "{other}() has no re-mergeable state in a rollup yet"
+            ));
+        }
+    })
+}
+
+/// A stored state: its column, what it holds, and the expression that computes it from
+/// the definition's input.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub column: StateColumn,
+    /// The aggregate that computes the state from the definition's input (un-normalised).
+    pub compute: Expr,
+}
+
+/// The definition's aggregate, understood.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub shape: Shape,
+    /// The stored columns: keys first (in GROUP BY order), then states.
+    pub states: Vec<State>,
+}
+
+impl Definition {
+    /// Reads `aggregate` (an analysed plan's) as a rollup definition.
+    pub fn of(aggregate: &Aggregate, name_of: TableNamer<'_>) -> Result<Definition, Refusal> {
+        let shape = Shape::of(&aggregate.input, name_of)?;
+        if aggregate
+            .group_expr
+            .iter()
+            .any(|e| matches!(e, Expr::GroupingSet(_)))
+        {
+            return Err("GROUPING SETS, ROLLUP and CUBE are not rollup definitions".into());
+        }
+        if aggregate.group_expr.is_empty() {
+            return Err("a rollup needs a GROUP BY".into());
+        }
+        let mut states = Vec::new();
+        let mut taken = BTreeSet::new();
+        for (i, key) in aggregate.group_expr.iter().enumerate() {
+            if key.is_volatile() {
+                return Err(format!("the key {key} is volatile"));
+            }
+            let normal = shape.normalise(key)?;
+            let name = match unalias(key) {
+                Expr::Column(c) => c.name.clone(),
+                _ => format!("key_{i}"),
+            };
+            let column = unique(&mut taken, name);
+            states.push(State {
+                column: StateColumn {
+                    column,
+                    kind: StateKind::Key,
+                    argument: normal.to_string(),
+                },
+                compute: key.clone(),
+            });
+        }
+        let mut seen = BTreeSet::new();
+        for expr in &aggregate.aggr_expr {
+            if expr.exists(|e| Ok(e.is_volatile_node())).unwrap_or(true) {
+                return Err(format!("{expr} is volatile"));
+            }
+            for (kind, argument) in needed_states(expr)? {
+                let text = match &argument {
+                    Some(a) => shape.normalise(a)?.to_string(),
+                    None => "*".to_string(),
+                };
+                if !seen.insert((kind, text.clone())) {
+                    continue;
+                }
+                let compute = state_aggregate(kind, argument);
+                let column = unique(&mut taken, format!("{}_{}", kind.name(), seen.len() - 1));
+                states.push(State {
+                    column: StateColumn {
+                        column,
+                        kind,
+                        argument: text,
+                    },
+                    compute,
+                });
+            }
+        }
+        Ok(Definition { shape, states })
+    }
+
+    pub fn columns(&self) -> Vec<StateColumn> {
+        self.states.iter().map(|s| s.column.clone()).collect()
+    }
+
+    /// The stored column holding `kind` of `argument` (normalised text).
+    pub fn state(&self, kind: StateKind, argument: &str) -> Option<&str> {
+        self.states
+            .iter()
+            .find(|s| s.column.kind == kind && s.column.argument == argument)
+            .map(|s| s.column.column.as_str())
+    }
+}
+
+fn unique(taken: &mut BTreeSet<String>, name: String) -> String {
+    let mut candidate = name.clone();
+    let mut n = 1;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{name}_{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// The aggregate computing a state from rows.
+fn state_aggregate(kind: StateKind, argument: Option<Expr>) -> Expr {
+    use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
+    let argument = argument.unwrap_or_else(|| lit(1i64));
+    match kind {
+        StateKind::Sum => sum(argument),
+        StateKind::Count => count(argument),
+        StateKind::Min => min(argument),
+        StateKind::Max => max(argument),
+        StateKind::Key => argument,
+    }
+}

@@ -1,0 +1,297 @@
+//! Answering one aggregate of a query from one rollup, or saying why it cannot be.
+//!
+//! The aggregate is answered when it reads the same tables joined the same way as the
+//! rollup (its shape), with the rollup's filters among its own; its other filters, its
+//! group keys and the arguments of its DISTINCT/MIN/MAX calls are expressions of the
+//! rollup's keys (or of columns its joins make equal to a key); and each of its other
+//! aggregates merges stored states. The answer is then an aggregate over the rollup's
+//! rows: groups of the rollup are finer than or equal to the query's, so merging their
+//! states gives what the query would compute from the base rows.
+
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Column, TableReference};
+use datafusion::functions::core::expr_fn::coalesce;
+use datafusion::functions_aggregate::expr_fn::{max, min, sum};
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{
+    Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, TableSource, cast, lit,
+};
+use lyceum_catalog::StateKind;
+
+use super::decimal_avg::decimal_avg;
+use super::definition::{Definition, call, counts_rows};
+use super::shape::{Refusal, Shape, canonical};
+
+/// A rollup ready to answer queries of one warehouse version.
+#[derive(Clone)]
+pub struct Usable {
+    pub definition: Definition,
+    pub source: Arc<dyn TableSource>,
+    /// The name its rows are scanned under (`schema.view`).
+    pub reference: TableReference,
+}
+
+/// The plan answering `aggregate` (whose input has `shape`) from `rollup`, with the same
+/// output schema.
+pub fn answer(
+    aggregate: &Aggregate,
+    shape: &Shape,
+    rollup: &Usable,
+) -> Result<LogicalPlan, Refusal> {
+    let def = &rollup.definition;
+    if def.shape.tables != shape.tables {
+        return Err(format!(
+            "it reads {}, the query reads {}",
+            list(def.shape.tables.iter()),
+            list(shape.tables.iter())
+        ));
+    }
+    if let Some(missing) = def
+        .shape
+        .predicates
+        .keys()
+        .find(|p| !shape.predicates.contains_key(*p))
+    {
+        return Err(format!("the query does not have its condition {missing}"));
+    }
+    let onto = Onto { rollup };
+    let mut residual = Vec::new();
+    for (text, predicate) in &shape.predicates {
+        if !def.shape.predicates.contains_key(text) {
+            residual.push(
+                onto.keys(predicate)
+                    .map_err(|e| format!("the filter {}: {e}", canonical(predicate)))?,
+            );
+        }
+    }
+    let mut group = Vec::new();
+    for key in &aggregate.group_expr {
+        if matches!(key, Expr::GroupingSet(_)) {
+            return Err("GROUPING SETS, ROLLUP and CUBE are not answered from rollups yet".into());
+        }
+        if key.is_volatile() {
+            return Err(format!("the group key {key} is volatile"));
+        }
+        let normal = shape.normalise(key)?;
+        group.push(
+            onto.keys(&normal)
+                .map_err(|e| format!("the group key {key}: {e}"))?,
+        );
+    }
+    let input_schema = aggregate.input.schema();
+    let mut merges = Vec::new();
+    for expr in &aggregate.aggr_expr {
+        merges.push(onto.merge(expr, shape, input_schema)?);
+    }
+    let mut builder =
+        LogicalPlanBuilder::scan(rollup.reference.clone(), rollup.source.clone(), None)
+            .map_err(|e| e.to_string())?;
+    if let Some(filter) = conjunction(residual) {
+        builder = builder.filter(filter).map_err(|e| e.to_string())?;
+    }
+    let merged = builder
+        .aggregate(group, merges.iter().map(|(e, _)| e.clone()))
+        .map_err(|e| e.to_string())?
+        .build()
+        .map_err(|e| e.to_string())?;
+    // The query's names and types, in its order.
+    let wanted = aggregate.schema.as_ref();
+    let got = merged.schema().clone();
+    if got.fields().len() != wanted.fields().len() {
+        return Err("internal: the merged aggregate has other columns".into());
+    }
+    let mut outputs = Vec::new();
+    for i in 0..wanted.fields().len() {
+        let (qualifier, field) = wanted.qualified_field(i);
+        let (got_qualifier, got_field) = got.qualified_field(i);
+        let mut expr = Expr::Column(Column::new(got_qualifier.cloned(), got_field.name()));
+        if let Some(j) = i.checked_sub(aggregate.group_expr.len())
+            && merges[j].1
+        {
+            expr = coalesce(vec![expr, lit(0i64)]);
+        }
+        if got_field.data_type() != field.data_type() {
+            expr = cast(expr, field.data_type().clone());
+        }
+        outputs.push(expr.alias_qualified(qualifier.cloned(), field.name()));
+    }
+    let plan = LogicalPlanBuilder::from(merged)
+        .project(outputs)
+        .map_err(|e| e.to_string())?
+        .build()
+        .map_err(|e| e.to_string())?;
+    if !plan
+        .schema()
+        .logically_equivalent_names_and_types(&aggregate.schema)
+    {
+        return Err("internal: the merged answer's columns differ from the query's".into());
+    }
+    Ok(plan)
+}
+
+impl std::fmt::Debug for Usable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Usable")
+            .field("reference", &self.reference)
+            .field("definition", &self.definition)
+            .finish_non_exhaustive()
+    }
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// Rewrites normalised expressions onto a rollup's stored columns.
+struct Onto<'a> {
+    rollup: &'a Usable,
+}
+
+impl Onto<'_> {
+    fn column(&self, name: &str) -> Expr {
+        Expr::Column(Column::new(Some(self.rollup.reference.clone()), name))
+    }
+
+    /// The key column holding `text` (a normalised expression), directly or through a
+    /// join equality of the definition.
+    fn key(&self, text: &str) -> Option<Expr> {
+        let def = &self.rollup.definition;
+        if let Some(c) = def.state(StateKind::Key, text) {
+            return Some(self.column(c));
+        }
+        def.shape
+            .equal_to(text)
+            .iter()
+            .find_map(|other| def.state(StateKind::Key, other))
+            .map(|c| self.column(c))
+    }
+
+    /// `expr` (normalised) over the rollup's keys.
+    fn keys(&self, expr: &Expr) -> Result<Expr, Refusal> {
+        let mut refusal = None;
+        let rewritten = expr
+            .clone()
+            .transform_down(|e| {
+                if let Some(key) = self.key(&e.to_string()) {
+                    return Ok(Transformed::new(key, true, TreeNodeRecursion::Jump));
+                }
+                match e {
+                    Expr::Column(c) => {
+                        refusal
+                            .get_or_insert_with(|| format!("{c} is not among the rollup's keys"));
+                        Ok(Transformed::new(
+                            Expr::Column(c),
+                            false,
+                            TreeNodeRecursion::Jump,
+                        ))
+                    }
+                    Expr::AggregateFunction(_)
+                    | Expr::WindowFunction(_)
+                    | Expr::ScalarSubquery(_)
+                    | Expr::Exists(_)
+                    | Expr::InSubquery(_)
+                    | Expr::OuterReferenceColumn(..) => {
+                        refusal.get_or_insert_with(|| format!("{e} cannot be computed from keys"));
+                        Ok(Transformed::new(e, false, TreeNodeRecursion::Jump))
+                    }
+                    other => Ok(Transformed::no(other)),
+                }
+            })
+            .map_err(|e| e.to_string())?
+            .data;
+        match refusal {
+            Some(r) => Err(r),
+            None => {
+                if rewritten.is_volatile() {
+                    return Err(format!("{expr} is volatile"));
+                }
+                Ok(rewritten)
+            }
+        }
+    }
+
+    /// The merge answering one aggregate call, and whether it counts (a count of no
+    /// rollup rows is 0, not NULL).
+    fn merge(
+        &self,
+        expr: &Expr,
+        shape: &Shape,
+        input: &datafusion::common::DFSchema,
+    ) -> Result<(Expr, bool), Refusal> {
+        let call = call(expr)?;
+        let def = &self.rollup.definition;
+        let normal = match call.argument {
+            Some(a) => Some(shape.normalise(a)?),
+            None => None,
+        };
+        let text = normal.as_ref().map(|n| n.to_string());
+        // Of keys alone: the same aggregate over the rollup's rows, for the calls whose
+        // answer does not depend on how many base rows a group had.
+        let over_keys = |normal: &Expr| -> Result<Expr, Refusal> {
+            let argument = self.keys(normal)?;
+            let mut function: AggregateFunction = call.function.clone();
+            function.params.args = vec![argument];
+            Ok(Expr::AggregateFunction(function))
+        };
+        if call.distinct || matches!(call.name.as_str(), "min" | "max") {
+            let stored = if call.distinct {
+                None
+            } else {
+                let kind = if call.name == "min" {
+                    StateKind::Min
+                } else {
+                    StateKind::Max
+                };
+                text.as_deref().and_then(|t| def.state(kind, t))
+            };
+            if let Some(column) = stored {
+                let c = self.column(column);
+                return Ok((if call.name == "min" { min(c) } else { max(c) }, false));
+            }
+            return match &normal {
+                Some(n) if !counts_rows(call.argument) => over_keys(n)
+                    .map(|e| (e, false))
+                    .map_err(|e| format!("{expr}: {e}")),
+                _ => Err(format!("{expr} has no stored state")),
+            };
+        }
+        let state = |kind: StateKind| -> Result<Expr, Refusal> {
+            let argument = if kind == StateKind::Count && counts_rows(call.argument) {
+                "*".to_string()
+            } else {
+                text.clone().unwrap_or_else(|| "*".into())
+            };
+            def.state(kind, &argument)
+                .map(|c| self.column(c))
+                .ok_or_else(|| {
+                    format!("{expr}: the rollup stores no {} of {argument}", kind.name())
+                })
+        };
+        match call.name.as_str() {
+            "sum" => Ok((sum(state(StateKind::Sum)?), false)),
+            "count" => Ok((sum(state(StateKind::Count)?), true)),
+            "avg" => {
+                let output = expr.get_type(input).map_err(|e| e.to_string())?;
+                let total = sum(state(StateKind::Sum)?);
+                let count = sum(state(StateKind::Count)?);
+                match output {
+                    DataType::Float64 => Ok((
+                        cast(total, DataType::Float64) / cast(count, DataType::Float64),
+                        false,
+                    )),
+                    DataType::Decimal128(..) => Ok((decimal_avg(total, count, output), false)),
+                    other => Err(format!(
+                        "{expr}: an average of type {other} is not merged from rollups yet (its rounding must match)"
+                    )),
+                }
+            }
+            other => Err(format!(
+                "{other}() has no re-mergeable state in a rollup yet"
+            )),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Rollups: aggregate queries answered from stored, re-mergeable states.
+//!
+//! - [`shape`] reads which warehouse tables an aggregate reads and how (joins, filters),
+//!   whatever aliases the query used.
+//! - [`definition`] reads a rollup's defining aggregate: its keys and the states it stores.
+//! - [`matcher`] answers one aggregate of a query from one rollup, or says why not.
+//! - [`set`] is the rollups one warehouse version offers, each usable or not (and why).
+//! - [`rule`] is the analyzer rule that rewrites a session's queries onto them.
+//! - [`build`] plans a rollup's states from its definition, to build or refresh it.
+//!
+//! What is stored is Lyceum's own state format (`lyceum_catalog::rollup`); the catalog
+//! entry records the Delta versions the states were computed from, and a version uses a
+//! rollup only when its tables are at exactly those versions. A rollup that cannot be
+//! used is never an error: the base tables answer, and `EXPLAIN` says why.
+
+pub mod build;
+mod decimal_avg;
+pub mod definition;
+pub mod matcher;
+pub mod rule;
+pub mod set;
+pub mod shape;
+
+pub use rule::{RollupMode, RollupRule, RollupSlot};
+pub use set::RollupSet;
