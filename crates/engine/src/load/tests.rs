@@ -5,7 +5,7 @@ use std::path::Path;
 
 use futures::TryStreamExt;
 
-use super::{LoadOptions, load};
+use super::{LoadOptions, LoadReport, load};
 use crate::error::{EngineError, Result};
 use crate::session::{Engine, QueryOutput};
 use crate::warehouse::Warehouse;
@@ -106,11 +106,11 @@ pub(crate) async fn loaded_warehouse(dir: &Path, later: bool) -> Result<Warehous
 }
 
 /// Loads the later extract (a new term, changed dimensions) into `wh` of `dir`.
-pub(crate) async fn load_later(wh: &Warehouse, dir: &Path) -> Result<()> {
+pub(crate) async fn load_later(wh: &Warehouse, dir: &Path) -> Result<LoadReport> {
     load_extract(wh, dir, "src2", true).await
 }
 
-async fn load_extract(wh: &Warehouse, dir: &Path, name: &str, later: bool) -> Result<()> {
+async fn load_extract(wh: &Warehouse, dir: &Path, name: &str, later: bool) -> Result<LoadReport> {
     let src = dir.join(name);
     extract(&src, later)?;
     let options = LoadOptions {
@@ -118,8 +118,7 @@ async fn load_extract(wh: &Warehouse, dir: &Path, name: &str, later: bool) -> Re
         progress: false,
         max_retries: 0,
     };
-    load(wh, &options).await?;
-    Ok(())
+    load(wh, &options).await
 }
 
 /// Every row of every result of `sql`, as comma-joined text.

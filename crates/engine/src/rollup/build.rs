@@ -3,20 +3,30 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::Schema;
 use datafusion::catalog::CatalogProvider;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::SessionConfig;
-use lyceum_catalog::StateKind;
+use lyceum_catalog::{
+    ColumnDef, ROLLUP_STATE_FORMAT, RollupDef, StateKind, TableDef, TableRole, WarehouseVersion,
+    star,
+};
+use std::collections::BTreeMap;
+
+use super::set::RollupSet;
+use crate::error::EngineError;
+use crate::session::sandbox::assign::{assignment_plan, column_of};
+use crate::warehouse::transaction::Transaction;
 
 use super::definition::{Definition, top_aggregate};
 use super::shape::{Refusal, TableNamer};
 
 /// Plans rollup definitions against one version's catalog, the same way when a rollup is
-/// built and whenever a version holding it is opened (no endpoint's rewrites, so the
-/// definition means the same to every endpoint).
+/// built and whenever a version holding it is opened: PostgreSQL's dialect and no
+/// endpoint's rewrites, so a definition means the same whoever reads it.
 pub struct DefinitionPlanner {
     ctx: SessionContext,
 }
@@ -26,13 +36,12 @@ impl DefinitionPlanner {
         catalog_name: &str,
         catalog: Arc<dyn CatalogProvider>,
         runtime: &Arc<RuntimeEnv>,
-        dialect: datafusion::config::Dialect,
     ) -> crate::Result<DefinitionPlanner> {
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(catalog_name, "public")
             .with_create_default_catalog_and_schema(false)
             .with_information_schema(false);
-        config.options_mut().sql_parser.dialect = dialect;
+        config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime.clone())
@@ -96,4 +105,109 @@ pub fn states_plan(
         .and_then(LogicalPlanBuilder::build)
         .map_err(|e| e.to_string())?;
     Ok((definition, plan))
+}
+
+/// A rollup's states computed against one warehouse version: the stored table's
+/// definition, the plan writing its rows (in `planner`), and the catalog entry
+/// describing them.
+pub struct Built {
+    pub table: TableDef,
+    pub plan: LogicalPlan,
+    pub rollup: RollupDef,
+    pub planner: DefinitionPlanner,
+}
+
+/// Plans rollup `schema.name` defined by `query` against `manifest`, whose tables are
+/// `catalog` (identified in plans by `set`).
+pub async fn build(
+    catalog: Arc<dyn CatalogProvider>,
+    set: &RollupSet,
+    manifest: &WarehouseVersion,
+    runtime: &Arc<RuntimeEnv>,
+    name: &str,
+    query: &str,
+) -> crate::Result<Built> {
+    let planner = DefinitionPlanner::new(crate::session::CATALOG, catalog, runtime)?;
+    let (planned, analysed) = planner.plan(query).await?;
+    let (definition, plan) =
+        states_plan(&analysed, &|s| set.name_of(s)).map_err(|reason| EngineError::Unsupported {
+            what: format!("this materialized view: {reason}"),
+        })?;
+    let mut built_from = BTreeMap::new();
+    for table in &definition.shape.tables {
+        let entry = manifest.tables.get(table).ok_or_else(|| {
+            EngineError::Internal(format!("{table} is not in version {}", manifest.version))
+        })?;
+        built_from.insert(table.clone(), entry.delta_version);
+    }
+    let table = TableDef {
+        schema: star::PUBLIC.to_string(),
+        name: name.to_string(),
+        role: TableRole::Rollup,
+        columns: columns_of(plan.schema().as_arrow())?,
+        primary_key: vec![],
+        foreign_keys: vec![],
+        unit_column: None,
+    };
+    let rollup = RollupDef {
+        query: query.to_string(),
+        columns: columns_of(planned.schema().as_arrow())?,
+        state_format: ROLLUP_STATE_FORMAT,
+        states: definition.columns(),
+        built_from,
+        disabled: None,
+    };
+    Ok(Built {
+        table,
+        plan,
+        rollup,
+        planner,
+    })
+}
+
+/// Writes a rollup's states again (`REFRESH`, or a load that changed what it reads): the
+/// stored columns must be the ones the definition computes now.
+pub async fn rewrite(tx: &mut Transaction, qualified: &str, built: Built) -> crate::Result<u64> {
+    let Some(entry) = tx.entry(qualified) else {
+        return Err(EngineError::Internal(format!(
+            "{qualified} is not in the warehouse"
+        )));
+    };
+    let stored = entry.definition.clone();
+    if !same_columns(&built.table.columns, &stored.columns) {
+        return Err(EngineError::Unsupported {
+            what: format!(
+                "refreshing {qualified}: its definition now computes other columns than it stores (drop it and create it again)"
+            ),
+        });
+    }
+    let plan = assignment_plan(built.plan, &stored, &[])?;
+    let rows = tx
+        .overwrite_plan(qualified, plan, &built.planner.state())
+        .await?;
+    tx.set_rollup(qualified, built.rollup)?;
+    Ok(rows)
+}
+
+fn columns_of(schema: &Schema) -> crate::Result<Vec<ColumnDef>> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let spec = column_of(f, f.name())?;
+            Ok(ColumnDef {
+                name: spec.name,
+                ty: spec.ty,
+                nullable: true,
+                sensitivity: Default::default(),
+            })
+        })
+        .collect()
+}
+
+fn same_columns(a: &[ColumnDef], b: &[ColumnDef]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.name == y.name && x.ty == y.ty)
 }

@@ -7,6 +7,7 @@
 //! - [`set`] is the rollups one warehouse version offers, each usable or not (and why).
 //! - [`rule`] is the analyzer rule that rewrites a session's queries onto them.
 //! - [`build`] plans a rollup's states from its definition, to build or refresh it.
+//! - [`refresh`] rebuilds, in a load's transaction, the rollups the load made stale.
 //!
 //! What is stored is Lyceum's own state format (`lyceum_catalog::rollup`); the catalog
 //! entry records the Delta versions the states were computed from, and a version uses a
@@ -17,9 +18,11 @@ pub mod build;
 mod decimal_avg;
 pub mod definition;
 pub mod matcher;
+pub mod refresh;
 pub mod rule;
 pub mod set;
 pub mod shape;
+pub mod system_table;
 
 pub use rule::{RollupMode, RollupRule, RollupSlot};
 pub use set::RollupSet;

@@ -57,7 +57,7 @@ impl RollupSlot {
         }
     }
 
-    fn current(&self) -> Option<Arc<RollupSet>> {
+    pub fn current(&self) -> Option<Arc<RollupSet>> {
         self.set.read().ok().and_then(|s| s.clone())
     }
 

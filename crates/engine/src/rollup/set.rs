@@ -28,6 +28,10 @@ pub struct Candidate {
     pub name: String,
     /// Stored groups (what a scan of it reads).
     pub rows: u64,
+    /// Its definition as written.
+    pub query: String,
+    /// `schema.table@delta_version` of what its states were computed from.
+    pub built_from: String,
     pub usable: Result<Usable, String>,
     /// Queries it answered since this version was opened.
     pub hits: AtomicU64,
@@ -95,9 +99,18 @@ impl RollupSet {
         for opened in rollups {
             let name = opened.entry.definition.qualified_name();
             let usable = set.usable(manifest, &opened);
+            let built_from = opened
+                .def
+                .built_from
+                .iter()
+                .map(|(t, v)| format!("{t}@{v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             set.candidates.push(Candidate {
                 name,
                 rows: opened.entry.rows,
+                query: opened.def.query.clone(),
+                built_from,
                 usable,
                 hits: AtomicU64::new(0),
             });

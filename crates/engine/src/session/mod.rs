@@ -16,6 +16,7 @@
 //! SQL `PREPARE` alike.
 
 mod batch;
+mod computed;
 mod control;
 mod cursor;
 mod info;
@@ -311,15 +312,15 @@ impl Engine {
             return Ok(s);
         }
         let manifest = self.warehouse.version(version).await?;
-        let snap = Arc::new(
-            Snapshot::open(
-                &self.warehouse,
-                manifest,
-                &self.runtime,
-                self.profile.dialect(),
-            )
-            .await?,
-        );
+        let snap = Arc::new(Snapshot::open(&self.warehouse, manifest, &self.runtime).await?);
+        let cache = self.result_cache.clone();
+        snap.add_system_table(
+            "result_cache",
+            Arc::new(computed::ComputedTable::new(
+                result_cache::system_schema(),
+                move || result_cache::system_batch(&cache),
+            )),
+        )?;
         let mut cache = self
             .snapshots
             .lock()

@@ -9,21 +9,18 @@
 //! `REFRESH`. Selecting from the view reads its definition over the pinned version, so the
 //! view itself is never stale either.
 
-use datafusion::arrow::datatypes::Schema;
 use datafusion::sql::sqlparser::ast::{ObjectType, Statement as SqlStatement};
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::Parser;
-use lyceum_catalog::{
-    ColumnDef, ROLLUP_STATE_FORMAT, RollupDef, TableDef, TableEntry, TableRole, star,
-};
+use lyceum_catalog::{TableEntry, TableRole, star};
 use tracing::info;
 
 use super::control::Limits;
-use super::sandbox::assign::{assignment_plan, column_of};
+use super::sandbox::assign::assignment_plan;
 use super::sandbox::{TableName, table_name};
-use super::{CATALOG, Completion, NoticeKind, QueryOutput, Session, TransactionStatus};
+use super::{Completion, NoticeKind, QueryOutput, Session, TransactionStatus};
 use crate::error::{EngineError, Result};
-use crate::rollup::build::{DefinitionPlanner, states_plan};
+use crate::rollup::build::{Built, build, rewrite};
 use crate::warehouse::transaction::Transaction;
 
 /// A statement about materialized views.
@@ -126,15 +123,6 @@ fn unsupported(what: &str) -> EngineError {
     EngineError::Unsupported { what: what.into() }
 }
 
-/// A rollup's states computed against one version: the stored table's definition, the
-/// plan writing its rows, and the catalog entry describing them.
-struct Built {
-    table: TableDef,
-    plan: datafusion::logical_expr::LogicalPlan,
-    rollup: RollupDef,
-    planner: DefinitionPlanner,
-}
-
 impl Session {
     /// Runs a materialized-view statement in a warehouse transaction of its own.
     pub(super) async fn run_rollup_ddl(
@@ -157,7 +145,9 @@ impl Session {
         let mut tx = Transaction::begin(self.engine.warehouse()).await?;
         // On an error `tx` is dropped: nothing commits, and the Delta versions it wrote
         // are rolled back by the table's next writer.
-        let (done, notice) = limits.run(self.apply_rollup_ddl(&mut tx, ddl)).await?;
+        let (done, notice) = limits
+            .run(Box::pin(self.apply_rollup_ddl(&mut tx, ddl)))
+            .await?;
         if let Some(n) = notice {
             self.raise(NoticeKind::Skipped, &n);
         }
@@ -221,15 +211,7 @@ impl Session {
                     )));
                 };
                 let built = self.build_rollup(tx, &view.name, &old.query).await?;
-                if !same_columns(&built.table.columns, &entry.definition.columns) {
-                    return Err(unsupported(&format!(
-                        "refreshing {qualified}: its definition now computes other columns than it stores (drop it and create it again)"
-                    )));
-                }
-                let plan = assignment_plan(built.plan, &entry.definition, &[])?;
-                tx.overwrite_plan(&qualified, plan, &built.planner.state())
-                    .await?;
-                tx.set_rollup(&qualified, built.rollup)?;
+                rewrite(tx, &qualified, built).await?;
                 Ok((Completion::new(ddl.kind()), None))
             }
             RollupDdl::Drop { views, if_exists } => {
@@ -259,49 +241,15 @@ impl Session {
     async fn build_rollup(&self, tx: &Transaction, name: &str, query: &str) -> Result<Built> {
         let base = tx.base();
         let snapshot = self.engine.snapshot(base.version).await?;
-        let planner = DefinitionPlanner::new(
-            CATALOG,
+        build(
             snapshot.catalog(),
+            snapshot.rollups(),
+            base,
             &self.engine.runtime,
-            self.engine.profile.dialect(),
-        )?;
-        let (planned, analysed) = planner.plan(query).await?;
-        let set = snapshot.rollups().clone();
-        let (definition, plan) = states_plan(&analysed, &|s| set.name_of(s)).map_err(|reason| {
-            EngineError::Unsupported {
-                what: format!("this materialized view: {reason}"),
-            }
-        })?;
-        let mut built_from = std::collections::BTreeMap::new();
-        for table in &definition.shape.tables {
-            let entry = base.tables.get(table).ok_or_else(|| {
-                EngineError::Internal(format!("{table} is not in version {}", base.version))
-            })?;
-            built_from.insert(table.clone(), entry.delta_version);
-        }
-        let table = TableDef {
-            schema: star::PUBLIC.to_string(),
-            name: name.to_string(),
-            role: TableRole::Rollup,
-            columns: columns_of(plan.schema().as_arrow())?,
-            primary_key: vec![],
-            foreign_keys: vec![],
-            unit_column: None,
-        };
-        let rollup = RollupDef {
-            query: query.to_string(),
-            columns: columns_of(planned.schema().as_arrow())?,
-            state_format: ROLLUP_STATE_FORMAT,
-            states: definition.columns(),
-            built_from,
-            disabled: None,
-        };
-        Ok(Built {
-            table,
-            plan,
-            rollup,
-            planner,
-        })
+            name,
+            query,
+        )
+        .await
     }
 }
 
@@ -333,27 +281,4 @@ fn existing_rollup<'a>(
             name: view.name.clone(),
         }),
     }
-}
-
-fn columns_of(schema: &Schema) -> Result<Vec<ColumnDef>> {
-    schema
-        .fields()
-        .iter()
-        .map(|f| {
-            let spec = column_of(f, f.name())?;
-            Ok(ColumnDef {
-                name: spec.name,
-                ty: spec.ty,
-                nullable: true,
-                sensitivity: Default::default(),
-            })
-        })
-        .collect()
-}
-
-fn same_columns(a: &[ColumnDef], b: &[ColumnDef]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.name == y.name && x.ty == y.ty)
 }

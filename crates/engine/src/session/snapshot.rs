@@ -20,6 +20,7 @@ use lyceum_catalog::{TableRole, WarehouseVersion, star};
 use crate::error::{EngineError, Result};
 use crate::warehouse::Warehouse;
 
+use super::computed::ComputedTable;
 use crate::rollup::RollupSet;
 use crate::rollup::build::DefinitionPlanner;
 use crate::rollup::set::{Opened, provider_address};
@@ -41,13 +42,12 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Every table of `manifest` at its pinned Delta version, each in its own schema; each
-    /// rollup as a view over its definition (planned in `dialect`), its states kept
+    /// rollup as a view over its definition (planned in PostgreSQL's dialect), its states kept
     /// for the rewrite.
     pub async fn open(
         warehouse: &Warehouse,
         manifest: WarehouseVersion,
         runtime: &Arc<RuntimeEnv>,
-        dialect: datafusion::config::Dialect,
     ) -> Result<Snapshot> {
         let state = SessionStateBuilder::new()
             .with_runtime_env(runtime.clone())
@@ -105,8 +105,7 @@ impl Snapshot {
         }
         let mut opened = Vec::new();
         if !rollups.is_empty() {
-            let planner =
-                DefinitionPlanner::new(super::CATALOG, catalog.clone(), runtime, dialect)?;
+            let planner = DefinitionPlanner::new(super::CATALOG, catalog.clone(), runtime)?;
             for (entry, provider) in rollups {
                 let Some(def) = entry.rollup.as_ref() else {
                     continue;
@@ -130,6 +129,21 @@ impl Snapshot {
             }
         }
         let rollups = Arc::new(RollupSet::new(&manifest, &tables, opened));
+        if let Some(system) = schemas.get(star::SYSTEM) {
+            let set = rollups.clone();
+            let sizes = sizes.clone();
+            system.register_table(
+                "rollups".into(),
+                Arc::new(ComputedTable::new(
+                    crate::rollup::system_table::schema(),
+                    move || {
+                        crate::rollup::system_table::batch(&set, &|t| {
+                            sizes.get(t).copied().unwrap_or(0)
+                        })
+                    },
+                )),
+            )?;
+        }
         Ok(Snapshot {
             catalog,
             sizes,
@@ -151,9 +165,8 @@ impl Snapshot {
         warehouse: &Warehouse,
         manifest: WarehouseVersion,
         runtime: &Arc<RuntimeEnv>,
-        dialect: datafusion::config::Dialect,
     ) -> Result<Snapshot> {
-        let mut snapshot = Snapshot::open(warehouse, manifest, runtime, dialect).await?;
+        let mut snapshot = Snapshot::open(warehouse, manifest, runtime).await?;
         snapshot.uncommitted = true;
         Ok(snapshot)
     }
@@ -179,6 +192,14 @@ impl Snapshot {
 
     pub fn catalog(&self) -> Arc<dyn CatalogProvider> {
         self.catalog.clone()
+    }
+
+    /// Adds a table to schema `system` (one the engine, not the version, keeps).
+    pub(crate) fn add_system_table(&self, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
+        if let Some(system) = self.catalog.schema(star::SYSTEM) {
+            system.register_table(name.to_string(), table)?;
+        }
+        Ok(())
     }
 
     /// The version's rollups, for the session's rewrite rule.

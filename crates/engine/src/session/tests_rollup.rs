@@ -6,6 +6,7 @@ use super::tests::{one, rows, tmp};
 use super::*;
 use crate::auth::Identity;
 use crate::load::tests::loaded_warehouse;
+use crate::warehouse::transaction::Transaction;
 
 const GPA_ROLLUP: &str = "CREATE MATERIALIZED VIEW gpa_dept_term AS \
     SELECT d.college_code, d.department_code, e.term_key, t.academic_year, \
@@ -138,31 +139,85 @@ async fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
         "m"
     );
 
-    // A change to a table the rollup reads makes it stale: still the base tables' answer,
-    // and EXPLAIN says why. (A second load appends a term of enrollments.)
+    // A load that changes a table the rollup reads rebuilds it in the same version.
     let probe = ANSWERED[1];
     let (before, _) = answer(&mut s, "on", probe).await?;
-    crate::load::tests::load_later(&warehouse, dir.path()).await?;
-    let (base, _) = answer(&mut s, "off", probe).await?;
-    let (stale, why) = answer(&mut s, "on", probe).await?;
-    assert_ne!(before, base, "the second load changes the answer");
-    assert_eq!(base, stale);
+    let report = crate::load::tests::load_later(&warehouse, dir.path()).await?;
     assert!(
-        why.iter().any(|l| l.contains("changed since it was built")),
-        "{why:?}"
+        report
+            .rollups_refreshed
+            .contains_key("public.gpa_dept_term"),
+        "{:?}",
+        report.rollups_refreshed
     );
-
-    // REFRESH: used again, same answers.
-    s.execute("REFRESH MATERIALIZED VIEW gpa_dept_term").await?;
+    let loaded = report.warehouse_version;
+    let (base, _) = answer(&mut s, "off", probe).await?;
     let (fresh, used) = answer(&mut s, "on", probe).await?;
+    assert_ne!(before, base, "the second load changes the answer");
     assert_eq!(base, fresh);
     assert!(
         used.iter().any(|l| l == "rollup,used public.gpa_dept_term"),
         "{used:?}"
     );
 
-    // Time travel to the version before the second load: the rollup built there is used
-    // only where it was fresh (it was created at that version, so it is).
+    // A writer that changes facts without rebuilding (here: a bare transaction) leaves
+    // it stale: the base tables answer, and EXPLAIN says why.
+    let mut tx = Transaction::begin(&warehouse).await?;
+    let plan = s
+        .ctx
+        .state()
+        .create_logical_plan("SELECT * FROM fact_enrollment LIMIT 3")
+        .await?;
+    tx.append_plan("public.fact_enrollment", plan, &s.ctx.state())
+        .await?;
+    tx.commit("test", None, "facts without a rollup refresh".into())
+        .await?;
+    let (base, _) = answer(&mut s, "off", probe).await?;
+    let (stale, why) = answer(&mut s, "on", probe).await?;
+    assert_ne!(base, fresh, "three more rows are counted");
+    assert_eq!(base, stale);
+    assert!(
+        why.iter().any(|l| l.contains("changed since it was built")),
+        "{why:?}"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT usable, reason LIKE '%public.fact_enrollment changed since it was built%' \
+             FROM system.rollups WHERE name = 'public.gpa_dept_term'"
+        )
+        .await?,
+        "false,true"
+    );
+
+    // REFRESH: used again, same answers.
+    s.execute("REFRESH MATERIALIZED VIEW gpa_dept_term").await?;
+    let (refreshed, used) = answer(&mut s, "on", probe).await?;
+    assert_eq!(base, refreshed);
+    assert!(
+        used.iter().any(|l| l == "rollup,used public.gpa_dept_term"),
+        "{used:?}"
+    );
+    let listed = one(
+        &mut s,
+        "SELECT usable, reason IS NULL, hits > 0, rows > 0, bytes > 0, built_from LIKE '%public.fact_enrollment@%' \
+         FROM system.rollups WHERE name = 'public.gpa_dept_term'",
+    )
+    .await?;
+    assert_eq!(listed, "true,true,true,true,true,true");
+
+    // Time travel: the version the load committed has the rollup it rebuilt, fresh there.
+    s.execute(&format!("SET lyceum.as_of = {loaded}")).await?;
+    let (then_off, _) = answer(&mut s, "off", probe).await?;
+    let (then_on, used) = answer(&mut s, "on", probe).await?;
+    assert_eq!(then_off, fresh);
+    assert_eq!(then_on, fresh);
+    assert!(
+        used.iter().any(|l| l == "rollup,used public.gpa_dept_term"),
+        "{used:?}"
+    );
+    s.execute("RESET lyceum.as_of").await?;
+
     // Only administrators define rollups, and not inside a transaction block.
     s.execute("BEGIN").await?;
     let err = s
@@ -185,5 +240,352 @@ async fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
     );
     s.execute("DROP MATERIALIZED VIEW IF EXISTS gpa_dept_term")
         .await?;
+    Ok(())
+}
+
+/// The rollups the differential test defines over the generated university.
+const DIFFERENTIAL_ROLLUPS: &[&str] = &[
+    "CREATE MATERIALIZED VIEW enrollment_grain AS \
+     SELECT d.division, d.college_code, d.department_code, c.course_level, c.is_gateway, \
+            e.term_key, t.academic_year, t.term_type, e.enrollment_status, e.final_grade, \
+            count(*) AS n, sum(e.credit_hours_attempted) AS attempted, \
+            sum(e.credit_hours_earned) AS earned, count(e.grade_points) AS graded, \
+            sum(e.grade_points) AS points, \
+            sum(e.grade_points * e.credit_hours_attempted) AS quality_points, \
+            min(e.final_score_pct) AS lowest, max(e.final_score_pct) AS highest, \
+            avg(e.final_score_pct) AS mean_score, \
+            sum(CASE WHEN e.is_dfw THEN 1 ELSE 0 END) AS dfw, \
+            count(e.instructor_key) AS taught \
+     FROM fact_enrollment e \
+     JOIN dim_department d ON e.department_key = d.department_key \
+     JOIN dim_course c ON e.course_key = c.course_key \
+     JOIN dim_term t ON e.term_key = t.term_key \
+     GROUP BY d.division, d.college_code, d.department_code, c.course_level, c.is_gateway, \
+              e.term_key, t.academic_year, t.term_type, e.enrollment_status, e.final_grade",
+    "CREATE MATERIALIZED VIEW college_term AS \
+     SELECT d.college_code, d.division, e.term_key, count(*) AS n, \
+            sum(e.credit_hours_attempted) AS attempted, max(e.final_score_pct) AS highest \
+     FROM fact_enrollment e JOIN dim_department d ON e.department_key = d.department_key \
+     GROUP BY d.college_code, d.division, e.term_key",
+    "CREATE MATERIALIZED VIEW attendance_term AS \
+     SELECT t.academic_year, t.term_type, a.term_key, a.attendance_status, a.is_present, \
+            count(*) AS n, sum(a.minutes_late) AS late, max(a.minutes_late) AS most_late, \
+            min(a.minutes_late) AS least_late, count(a.minutes_late) AS late_rows, \
+            sum(CASE WHEN a.is_present THEN 1 ELSE 0 END) AS present \
+     FROM fact_attendance a JOIN dim_term t ON a.term_key = t.term_key \
+     GROUP BY t.academic_year, t.term_type, a.term_key, a.attendance_status, a.is_present",
+];
+
+/// One kind of query the generator writes: what it reads, which keys and measures a
+/// rollup holds, and some it does not (so the base tables must answer).
+struct Family {
+    from: &'static str,
+    keys: &'static [&'static str],
+    other_keys: &'static [&'static str],
+    measures: &'static [&'static str],
+    other_measures: &'static [&'static str],
+    /// Filters on keys; `{term}` is replaced by a term key of the data.
+    filters: &'static [&'static str],
+    other_filters: &'static [&'static str],
+}
+
+const FAMILIES: &[Family] = &[
+    Family {
+        from: "fact_enrollment e JOIN dim_department d ON e.department_key = d.department_key \
+               JOIN dim_course c ON e.course_key = c.course_key \
+               JOIN dim_term t ON e.term_key = t.term_key",
+        keys: &[
+            "d.division",
+            "d.college_code",
+            "d.department_code",
+            "c.course_level",
+            "c.is_gateway",
+            "e.term_key",
+            "t.academic_year",
+            "t.term_type",
+            "e.enrollment_status",
+            "e.final_grade",
+            "c.course_level / 1000",
+            "upper(d.college_code) || '-' || t.term_type",
+        ],
+        other_keys: &["e.course_key", "c.subject_code", "e.is_repeat"],
+        measures: &[
+            "count(*)",
+            "sum(e.credit_hours_attempted)",
+            "sum(e.credit_hours_earned)",
+            "count(e.grade_points)",
+            "sum(e.grade_points)",
+            "avg(e.grade_points)",
+            "sum(e.grade_points * e.credit_hours_attempted)",
+            "sum(e.grade_points * e.credit_hours_attempted) / nullif(sum(e.credit_hours_attempted), 0)",
+            "min(e.final_score_pct)",
+            "max(e.final_score_pct)",
+            "avg(e.final_score_pct)",
+            "sum(e.final_score_pct)",
+            "sum(CASE WHEN e.is_dfw THEN 1 ELSE 0 END)",
+            "100.0 * sum(CASE WHEN e.is_dfw THEN 1 ELSE 0 END) / count(*)",
+            "count(e.instructor_key)",
+            "max(e.term_key)",
+            "min(d.department_code)",
+            "count(DISTINCT d.department_code)",
+            "count(DISTINCT e.term_key)",
+        ],
+        other_measures: &[
+            "count(DISTINCT e.student_id)",
+            "avg(e.credit_hours_attempted)",
+            "sum(CASE WHEN e.is_repeat THEN 1 ELSE 0 END)",
+            "max(e.grade_points)",
+        ],
+        filters: &[
+            "d.college_code = (SELECT min(college_code) FROM dim_department)",
+            "e.term_key >= {term}",
+            "e.term_key = {term}",
+            "t.term_type IN ('FALL', 'SUMMER')",
+            "e.final_grade IS NULL",
+            "e.final_grade IS NOT NULL",
+            "c.is_gateway",
+            "NOT c.is_gateway",
+            "e.enrollment_status <> 'DROPPED'",
+            "c.course_level < 3000",
+            "e.term_key < 0",
+            "d.division = 'STEM' OR e.final_grade = 'A'",
+        ],
+        other_filters: &[
+            "e.credit_hours_attempted > 3",
+            "e.is_repeat",
+            "c.subject_code = 'MATH'",
+        ],
+    },
+    Family {
+        from: "fact_enrollment e JOIN dim_department d ON e.department_key = d.department_key",
+        keys: &["d.college_code", "d.division", "e.term_key"],
+        other_keys: &["d.department_code"],
+        measures: &[
+            "count(*)",
+            "sum(e.credit_hours_attempted)",
+            "max(e.final_score_pct)",
+            "count(DISTINCT d.college_code)",
+            "min(e.term_key)",
+        ],
+        other_measures: &["min(e.final_score_pct)", "sum(e.credit_hours_earned)"],
+        filters: &[
+            "e.term_key >= {term}",
+            "d.division <> 'STEM'",
+            "e.term_key < 0",
+        ],
+        other_filters: &["e.is_dfw"],
+    },
+    Family {
+        from: "fact_attendance a JOIN dim_term t ON a.term_key = t.term_key",
+        keys: &[
+            "t.academic_year",
+            "t.term_type",
+            "a.term_key",
+            "a.attendance_status",
+            "a.is_present",
+        ],
+        other_keys: &["a.section_key"],
+        measures: &[
+            "count(*)",
+            "sum(a.minutes_late)",
+            "max(a.minutes_late)",
+            "min(a.minutes_late)",
+            "count(a.minutes_late)",
+            "avg(a.minutes_late)",
+            "sum(CASE WHEN a.is_present THEN 1 ELSE 0 END)",
+            "max(a.attendance_status)",
+        ],
+        other_measures: &["count(DISTINCT a.student_id)"],
+        filters: &[
+            "a.attendance_status = 'A'",
+            "a.is_present",
+            "a.term_key >= {term}",
+            "t.term_type = 'FALL'",
+            "a.term_key < 0",
+        ],
+        other_filters: &["a.minutes_late > 5"],
+    },
+];
+
+/// A random aggregate query of the star schema (seeded): group keys, measures, filters
+/// on and off the rollups' grain, HAVING, ORDER BY / LIMIT, CTE and subquery wrappers.
+fn random_query(rng: &mut impl rand::Rng, terms: &[String]) -> String {
+    let family = &FAMILIES[rng.random_range(0..FAMILIES.len())];
+    let pick = |rng: &mut dyn rand::RngCore, list: &[&'static str]| -> &'static str {
+        list[(rng.next_u32() as usize) % list.len()]
+    };
+    let mut keys: Vec<&str> = Vec::new();
+    for _ in 0..rng.random_range(0..=3) {
+        let key = pick(rng, family.keys);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    if rng.random_bool(0.1) {
+        keys.push(pick(rng, family.other_keys));
+    }
+    let mut measures = Vec::new();
+    for _ in 0..rng.random_range(1..=3) {
+        measures.push(pick(rng, family.measures));
+    }
+    if rng.random_bool(0.1) {
+        measures.push(pick(rng, family.other_measures));
+    }
+    let mut filters = Vec::new();
+    for _ in 0..rng.random_range(0..=2) {
+        let term = &terms[rng.random_range(0..terms.len())];
+        filters.push(format!(
+            "({})",
+            pick(rng, family.filters).replace("{term}", term)
+        ));
+    }
+    if rng.random_bool(0.1) {
+        filters.push(format!("({})", pick(rng, family.other_filters)));
+    }
+    let columns: Vec<String> = keys
+        .iter()
+        .chain(measures.iter())
+        .enumerate()
+        .map(|(i, e)| format!("{e} AS c{i}"))
+        .collect();
+    let mut core = format!("SELECT {} FROM {}", columns.join(", "), family.from);
+    if !filters.is_empty() {
+        core.push_str(&format!(" WHERE {}", filters.join(" AND ")));
+    }
+    if !keys.is_empty() {
+        core.push_str(&format!(" GROUP BY {}", keys.join(", ")));
+        if rng.random_bool(0.2) {
+            core.push_str(&format!(" HAVING count(*) > {}", rng.random_range(0..20)));
+        }
+    }
+    let order = (1..=columns.len())
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let limit = if rng.random_bool(0.2) {
+        format!(" LIMIT {}", rng.random_range(1..10))
+    } else {
+        String::new()
+    };
+    match rng.random_range(0..4) {
+        0 => format!("{core} ORDER BY {order}{limit}"),
+        1 => format!("WITH q AS ({core}) SELECT * FROM q ORDER BY {order}{limit}"),
+        2 => format!("SELECT * FROM ({core}) s WHERE s.c0 IS NOT NULL ORDER BY {order}{limit}"),
+        _ => format!("SELECT count(*), count(c0) FROM ({core}) s"),
+    }
+}
+
+/// Whether two answers are the same: equal text, or floats within 1e-9 relative.
+fn same_answer(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x == y
+                || x.split(',').zip(y.split(',')).all(|(u, v)| {
+                    u == v
+                        || match (u.parse::<f64>(), v.parse::<f64>()) {
+                            (Ok(p), Ok(q)) => (p - q).abs() <= 1e-9 * p.abs().max(q.abs()),
+                            _ => false,
+                        }
+                })
+        })
+}
+
+/// How many aggregates the rollups of the session's version answered so far.
+fn hits(s: &Session) -> u64 {
+    s.rollups
+        .current()
+        .map(|set| {
+            set.candidates()
+                .iter()
+                .map(|c| c.hits.load(std::sync::atomic::Ordering::Relaxed))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The differential test: random aggregate queries over the generated university,
+/// answered with rollups on and off on the same snapshot, must agree; and enough of them
+/// must have used a rollup that a rewrite which silently stopped firing fails the test.
+/// `LYCEUM_DIFFERENTIAL_QUERIES` (default 1000) and `LYCEUM_DIFFERENTIAL_SEED` change
+/// how many and which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_aggregates_agree_with_rollups_on_and_off() -> Result<()> {
+    use rand::SeedableRng;
+    let count: usize = std::env::var("LYCEUM_DIFFERENTIAL_QUERIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let seed: u64 = std::env::var("LYCEUM_DIFFERENTIAL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20261206);
+    let dir = tmp()?;
+    let source = dir.path().join("src");
+    crate::generate::generate(&crate::generate::GenerateOptions {
+        scale: 0.01,
+        out: source.clone(),
+        seed: 7,
+        dirty_rate: 0.0,
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default(),
+        progress: false,
+    })?;
+    let wh = Warehouse::open(&dir.path().join("wh").to_string_lossy())?;
+    crate::load::load(
+        &wh,
+        &crate::load::LoadOptions {
+            source,
+            progress: false,
+            max_retries: 0,
+        },
+    )
+    .await?;
+    let engine = Engine::new(wh, crate::pgcatalog::PostgresProfile::new()?)?;
+    let mut s = engine.session(Identity::local())?;
+    for rollup in DIFFERENTIAL_ROLLUPS {
+        s.execute(rollup).await?;
+    }
+    s.execute("SET lyceum.result_cache = off").await?;
+    let terms = rows(&mut s, "SELECT term_key FROM dim_term ORDER BY 1").await?;
+    assert!(!terms.is_empty());
+
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (mut used, mut failed_both) = (0usize, 0usize);
+    for i in 0..count {
+        let sql = random_query(&mut rng, &terms);
+        s.execute("SET lyceum.rollups = off").await?;
+        let base = rows(&mut s, &sql).await.map_err(|e| e.kind());
+        s.execute("SET lyceum.rollups = on").await?;
+        let before = hits(&s);
+        let rolled = rows(&mut s, &sql).await.map_err(|e| e.kind());
+        if hits(&s) > before {
+            used += 1;
+        }
+        match (&base, &rolled) {
+            (Ok(a), Ok(b)) => assert!(
+                same_answer(a, b),
+                "query {i} (seed {seed}) differs:\n{sql}\noff: {a:?}\non:  {b:?}"
+            ),
+            (Err(a), Err(b)) => {
+                assert_eq!(a, b, "query {i} (seed {seed}) fails differently:\n{sql}");
+                failed_both += 1;
+            }
+            _ => panic!("query {i} (seed {seed}):\n{sql}\noff: {base:?}\non:  {rolled:?}"),
+        }
+    }
+    let share = used as f64 / count as f64;
+    eprintln!(
+        "differential: {count} queries (seed {seed}), {used} used a rollup ({:.0}%), {failed_both} failed both ways",
+        share * 100.0
+    );
+    assert!(
+        failed_both * 20 < count,
+        "too many queries fail: {failed_both}"
+    );
+    // Most generated queries are on the rollups' grain; a rewrite that stops firing (or
+    // fires for everything) moves this share far out of the band.
+    assert!(
+        (0.4..0.95).contains(&share),
+        "share of queries using a rollup: {share}"
+    );
     Ok(())
 }

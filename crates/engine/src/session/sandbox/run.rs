@@ -158,7 +158,6 @@ impl Session {
             self.engine.warehouse(),
             pending.tx.pending().clone(),
             &self.engine.runtime,
-            self.engine.profile.dialect(),
         )
         .await?;
         let catalog = self.catalog_of(&snapshot).await?;
