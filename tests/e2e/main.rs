@@ -13,6 +13,7 @@ mod limits;
 mod pg;
 mod pg_protocol;
 mod pg_reference;
+mod rollups;
 mod sandbox;
 mod sessions;
 mod slt;

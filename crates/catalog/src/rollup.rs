@@ -68,6 +68,9 @@ pub enum StateKind {
     Min,
     /// Merged by max.
     Max,
+    /// The distinct non-null values, as a JSON array of their text, sorted (merged by
+    /// union; `COUNT(DISTINCT)` is the union's size).
+    Distinct,
 }
 
 impl StateKind {
@@ -78,6 +81,7 @@ impl StateKind {
             StateKind::Count => "count",
             StateKind::Min => "min",
             StateKind::Max => "max",
+            StateKind::Distinct => "distinct",
         }
     }
 }

@@ -81,12 +81,15 @@ pub fn counts_rows(argument: Option<&Expr>) -> bool {
 /// The states an aggregate needs, as (kind, argument) with `None` for rows.
 pub fn needed_states(expr: &Expr) -> Result<Vec<(StateKind, Option<Expr>)>, Refusal> {
     let call = call(expr)?;
-    if call.distinct {
-        return Err(format!(
-            "{expr} is DISTINCT: a rollup stores no distinct sets yet"
-        ));
-    }
     let arg = call.argument.cloned();
+    if call.distinct {
+        return match call.name.as_str() {
+            "count" if !counts_rows(call.argument) => Ok(vec![(StateKind::Distinct, arg)]),
+            _ => Err(format!(
+                "{expr} is DISTINCT: a rollup keeps distinct sets for COUNT(DISTINCT x) only"
+            )),
+        };
+    }
     Ok(match call.name.as_str() {
         "count" if counts_rows(call.argument) => vec![(StateKind::Count, None)],
         "count" => vec![(StateKind::Count, arg)],
@@ -214,6 +217,7 @@ fn state_aggregate(kind: StateKind, argument: Option<Expr>) -> Expr {
         StateKind::Count => count(argument),
         StateKind::Min => min(argument),
         StateKind::Max => max(argument),
+        StateKind::Distinct => super::distinct_set::distinct_set(argument),
         StateKind::Key => argument,
     }
 }

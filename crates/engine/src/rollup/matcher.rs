@@ -24,6 +24,7 @@ use lyceum_catalog::StateKind;
 
 use super::decimal_avg::decimal_avg;
 use super::definition::{Definition, call, counts_rows};
+use super::distinct_set::distinct_count;
 use super::shape::{Refusal, Shape, canonical};
 
 /// A rollup ready to answer queries of one warehouse version.
@@ -237,6 +238,24 @@ impl Onto<'_> {
             function.params.args = vec![argument];
             Ok(Expr::AggregateFunction(function))
         };
+        if call.distinct && call.name == "count" {
+            // Of a key: a count of distinct key values; else the union of stored sets.
+            let Some(n) = &normal else {
+                return Err(format!("{expr} has no argument"));
+            };
+            return match over_keys(n) {
+                Ok(e) => Ok((e, true)),
+                Err(not_key) => match text
+                    .as_deref()
+                    .and_then(|t| def.state(StateKind::Distinct, t))
+                {
+                    Some(column) => Ok((distinct_count(self.column(column)), true)),
+                    None => Err(format!(
+                        "{expr}: {not_key}, and the rollup keeps no distinct set of it"
+                    )),
+                },
+            };
+        }
         if call.distinct || matches!(call.name.as_str(), "min" | "max") {
             let stored = if call.distinct {
                 None

@@ -16,7 +16,9 @@
 
 pub mod build;
 mod decimal_avg;
+pub mod defaults;
 pub mod definition;
+pub mod distinct_set;
 pub mod matcher;
 pub mod refresh;
 pub mod rule;

@@ -139,7 +139,8 @@ impl AnalyzerRule for RollupRule {
         })?;
         self.slot.report(lines);
         if let Some(why) = strict_failure {
-            return Err(DataFusionError::Plan(format!(
+            // 0A000: what strict asks for (a rollup's answer) is not available.
+            return Err(DataFusionError::NotImplemented(format!(
                 "lyceum.rollups is strict and no rollup answers this query: {why}"
             )));
         }

@@ -26,6 +26,9 @@ pub struct Shape {
     classes: Vec<BTreeSet<String>>,
     /// The plan's qualifier of each scan → its base table.
     qualifiers: HashMap<TableReference, String>,
+    /// Columns a projection or subquery under the aggregate computes → what they are in
+    /// terms of the columns beneath it.
+    renames: HashMap<Column, Expr>,
 }
 
 /// Why a plan has no shape Lyceum can match (shown by `EXPLAIN`).
@@ -40,6 +43,7 @@ impl Shape {
             predicates: BTreeMap::new(),
             classes: Vec::new(),
             qualifiers: HashMap::new(),
+            renames: HashMap::new(),
         };
         let mut raw = Vec::new();
         shape.walk(plan, name_of, &mut raw)?;
@@ -80,8 +84,33 @@ impl Shape {
                     predicates.extend(scan.filters.iter().cloned());
                     Ok(())
                 }
-                _ => Err(format!("the subquery {} under the aggregate", alias.alias)),
+                input => {
+                    // A subquery (a CTE) under the aggregate: its columns are renames of
+                    // its input's.
+                    self.walk(input, name_of, predicates)?;
+                    for column in input.schema().columns() {
+                        let outer = Column::new(Some(alias.alias.clone()), column.name.clone());
+                        self.renames.insert(outer, Expr::Column(column));
+                    }
+                    Ok(())
+                }
             },
+            LogicalPlan::Projection(projection) => {
+                self.walk(&projection.input, name_of, predicates)?;
+                for (expr, column) in projection.expr.iter().zip(projection.schema.columns()) {
+                    let inner = match expr {
+                        Expr::Alias(a) => a.expr.as_ref().clone(),
+                        other => other.clone(),
+                    };
+                    if inner.is_volatile() {
+                        return Err(format!("{inner} is volatile"));
+                    }
+                    if inner != Expr::Column(column.clone()) {
+                        self.renames.insert(column, inner);
+                    }
+                }
+                Ok(())
+            }
             LogicalPlan::Join(join) => {
                 if join.join_type != JoinType::Inner {
                     return Err(format!("a {} join under the aggregate", join.join_type));
@@ -138,6 +167,16 @@ impl Shape {
         let normal = expr
             .clone()
             .transform(|e| match e {
+                Expr::Column(c) if self.renames.contains_key(&c) => {
+                    let inner = self.renames.get(&c).cloned().unwrap_or(Expr::Column(c));
+                    match self.normalise(&inner) {
+                        Ok(n) => Ok(Transformed::yes(n)),
+                        Err(r) => {
+                            refusal.get_or_insert(r);
+                            Ok(Transformed::no(inner))
+                        }
+                    }
+                }
                 Expr::Column(c) => match self.base_of(&c) {
                     Some(base) => Ok(Transformed::yes(Expr::Column(Column::new(
                         Some(base_reference(&base)),

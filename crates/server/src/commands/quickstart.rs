@@ -1,5 +1,8 @@
 //! `lyceum quickstart`: generate a sample, load it, serve it.
 
+use lyceum_engine::pgcatalog::PostgresProfile;
+use lyceum_engine::rollup::defaults::create_defaults;
+use lyceum_engine::session::Engine;
 use lyceum_engine::warehouse::Warehouse;
 
 use super::{generate, load, serve};
@@ -47,6 +50,10 @@ pub async fn run(args: QuickstartArgs) -> Result<(), CliError> {
             let report = load::load_extract(&warehouse, sample.clone(), 3).await?;
             print!("{}", load::summary(&report, &warehouse));
             println!();
+            println!("lyceum: creating the default rollups (queries/rollups.sql)");
+            let engine = Engine::new(warehouse.clone(), PostgresProfile::new()?)?;
+            let created = create_defaults(&engine).await?;
+            println!("lyceum: {created} rollups answer the dashboard queries of queries/\n");
         }
     }
     if let Some(addr) = listener.flight_addr() {

@@ -1,0 +1,215 @@
+//! Exact distinct counts from rollups: a group's state is the set of distinct non-null
+//! values of the argument, stored as text (a JSON array of the values' canonical text,
+//! sorted; state format 1). Sets merge by union, and `COUNT(DISTINCT x)` over any
+//! coarser grouping is the size of the union: the same number the base rows give.
+//!
+//! Two aggregates: `lyceum_distinct_set(x)` computes a group's set when a rollup is built;
+//! `lyceum_distinct_count(set)` merges stored sets into a count when a query is answered.
+//! Floating-point arguments are refused (their text does not identify their value as
+//! `COUNT(DISTINCT)` compares it).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility,
+};
+use datafusion::scalar::ScalarValue;
+
+/// The aggregate computing a group's set of `argument`'s distinct values.
+pub fn distinct_set(argument: Expr) -> Expr {
+    AggregateUDF::from(DistinctSet { count: false }).call(vec![argument])
+}
+
+/// The aggregate merging stored sets into `COUNT(DISTINCT ...)`.
+pub fn distinct_count(sets: Expr) -> Expr {
+    AggregateUDF::from(DistinctSet { count: true }).call(vec![sets])
+}
+
+/// `count`: merges sets into a count; else builds a set from values.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DistinctSet {
+    count: bool,
+}
+
+static SIGNATURE: std::sync::LazyLock<Signature> =
+    std::sync::LazyLock::new(|| Signature::any(1, Volatility::Immutable));
+
+impl AggregateUDFImpl for DistinctSet {
+    fn name(&self) -> &str {
+        if self.count {
+            "lyceum_distinct_count"
+        } else {
+            "lyceum_distinct_set"
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &SIGNATURE
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(if self.count {
+            DataType::Int64
+        } else {
+            DataType::Utf8
+        })
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let input = args
+            .expr_fields
+            .first()
+            .map(|f| f.data_type().clone())
+            .unwrap_or(DataType::Null);
+        if matches!(
+            input,
+            DataType::Float16 | DataType::Float32 | DataType::Float64
+        ) {
+            return Err(DataFusionError::Plan(
+                "a rollup keeps no distinct sets of floating-point values".into(),
+            ));
+        }
+        Ok(Box::new(SetAccumulator {
+            values: BTreeSet::new(),
+            bytes: 0,
+            merging: self.count,
+            count: self.count,
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new(
+            format!("{}[set]", args.name),
+            DataType::Utf8,
+            true,
+        ))])
+    }
+}
+
+#[derive(Debug)]
+struct SetAccumulator {
+    values: BTreeSet<String>,
+    bytes: usize,
+    /// The input is stored sets (not values).
+    merging: bool,
+    /// The result is the set's size (not the set).
+    count: bool,
+}
+
+impl SetAccumulator {
+    fn insert(&mut self, value: String) {
+        let len = value.len();
+        if self.values.insert(value) {
+            self.bytes += len + 24;
+        }
+    }
+
+    fn insert_sets(&mut self, sets: &ArrayRef) -> Result<()> {
+        let sets = arrow::compute::cast(sets, &DataType::Utf8)?;
+        for set in sets.as_string::<i32>().iter().flatten() {
+            let members: Vec<String> = serde_json::from_str(set).map_err(|e| {
+                DataFusionError::Execution(format!("a rollup's distinct set is damaged: {e}"))
+            })?;
+            for m in members {
+                self.insert(m);
+            }
+        }
+        Ok(())
+    }
+
+    fn serialized(&self) -> Result<String> {
+        serde_json::to_string(&self.values)
+            .map_err(|e| DataFusionError::Execution(format!("writing a distinct set: {e}")))
+    }
+}
+
+impl Accumulator for SetAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let Some(input) = values.first() else {
+            return Ok(());
+        };
+        if self.merging {
+            return self.insert_sets(input);
+        }
+        let text = arrow::compute::cast(input, &DataType::Utf8)?;
+        for value in text.as_string::<i32>().iter().flatten() {
+            if !self.values.contains(value) {
+                self.insert(value.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        match states.first() {
+            Some(sets) => self.insert_sets(sets),
+            None => Ok(()),
+        }
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::Utf8(Some(self.serialized()?))])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        if self.count {
+            let n = i64::try_from(self.values.len()).unwrap_or(i64::MAX);
+            Ok(ScalarValue::Int64(Some(n)))
+        } else {
+            Ok(ScalarValue::Utf8(Some(self.serialized()?)))
+        }
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+
+    #[test]
+    fn sets_merge_by_union_and_count_their_members() -> Result<()> {
+        let mut a = SetAccumulator {
+            values: BTreeSet::new(),
+            bytes: 0,
+            merging: false,
+            count: false,
+        };
+        a.update_batch(&[Arc::new(Int64Array::from(vec![
+            Some(3),
+            None,
+            Some(1),
+            Some(3),
+        ]))])?;
+        let ScalarValue::Utf8(Some(set)) = a.evaluate()? else {
+            panic!("a set is text");
+        };
+        assert_eq!(set, r#"["1","3"]"#);
+        let mut merged = SetAccumulator {
+            values: BTreeSet::new(),
+            bytes: 0,
+            merging: true,
+            count: true,
+        };
+        merged.update_batch(&[Arc::new(StringArray::from(vec![
+            Some(set.as_str()),
+            Some(r#"["2","3"]"#),
+            None,
+        ]))])?;
+        assert_eq!(merged.evaluate()?, ScalarValue::Int64(Some(3)));
+        assert!(
+            merged
+                .update_batch(&[Arc::new(StringArray::from(vec!["not a set"]))])
+                .is_err()
+        );
+        Ok(())
+    }
+}
