@@ -1,5 +1,5 @@
 //! Rollups over the Postgres wire: an administrator creates the default rollups with
-//! `psql -f queries/rollups.sql`, psql's `\dm` lists them, and `EXPLAIN` of every
+//! `psql -f queries/rollups/default.sql`, psql's `\dm` lists them, and `EXPLAIN` of every
 //! dashboard query of `queries/` names the rollup it uses or says why none is used, with
 //! the same answers as with rollups off.
 
@@ -51,7 +51,7 @@ fn dashboard_queries_explain_their_rollups_over_pgwire() {
     let wh = dir.join("wh");
     copy_dir(loaded_warehouse(), &wh);
     let server = Server::serve(&wh);
-    let file = queries_dir().join("rollups.sql");
+    let file = queries_dir().join("rollups").join("default.sql");
     let out = server
         .psql(&[
             "-v",
@@ -77,7 +77,7 @@ fn dashboard_queries_explain_their_rollups_over_pgwire() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(queries_dir())
             .expect("queries/")
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "sql") && !p.ends_with("rollups.sql"))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
             .collect();
         files.sort();
         let mut used = Vec::new();

@@ -175,7 +175,9 @@ def snapshot_files(warehouse_dir, version: Optional[int] = None,
             schema, table = "public", key
         if schema != "public" and not include_system:
             continue
-        table_dir = Path(warehouse_dir) / schema / table
+        if entry.get("definition", {}).get("role") == "rollup":
+            continue  # a rollup's states, not a table a query reads
+        table_dir = Path(warehouse_dir) / (entry.get("location") or "%s/%s" % (schema, table))
         dv = entry.get("delta_version")
         dt = DeltaTable(str(table_dir), version=dv) if dv is not None else DeltaTable(str(table_dir))
         files = [_local_path(u) for u in dt.file_uris()]

@@ -1,4 +1,4 @@
-//! The default rollups shipped with the star schema (`queries/rollups.sql`): the
+//! The default rollups shipped with the star schema (`queries/rollups/default.sql`): the
 //! materialized views that answer the dashboard KPIs of `queries/`.
 
 use std::sync::Arc;
@@ -7,8 +7,8 @@ use crate::auth::Identity;
 use crate::error::Result;
 use crate::session::Engine;
 
-/// `queries/rollups.sql`, as built into this binary.
-pub const DEFAULT_ROLLUPS: &str = include_str!("../../../../queries/rollups.sql");
+/// `queries/rollups/default.sql`, as built into this binary.
+pub const DEFAULT_ROLLUPS: &str = include_str!("../../../../queries/rollups/default.sql");
 
 /// The statements of a SQL file of DDL: comment lines dropped, split at `;` (none of the
 /// statements contains one).

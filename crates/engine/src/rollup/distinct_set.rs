@@ -8,7 +8,7 @@
 //! Floating-point arguments are refused (their text does not identify their value as
 //! `COUNT(DISTINCT)` compares it).
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, AsArray};
@@ -74,12 +74,7 @@ impl AggregateUDFImpl for DistinctSet {
                 "a rollup keeps no distinct sets of floating-point values".into(),
             ));
         }
-        Ok(Box::new(SetAccumulator {
-            values: BTreeSet::new(),
-            bytes: 0,
-            merging: self.count,
-            count: self.count,
-        }))
+        Ok(Box::new(SetAccumulator::new(self.count, self.count)))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -93,39 +88,95 @@ impl AggregateUDFImpl for DistinctSet {
 
 #[derive(Debug)]
 struct SetAccumulator {
-    values: BTreeSet<String>,
+    values: HashSet<String>,
     bytes: usize,
     /// The input is stored sets (not values).
     merging: bool,
     /// The result is the set's size (not the set).
     count: bool,
+    /// The only stored set seen so far, not yet parsed: a group answered from one rollup
+    /// row (the query's grain is the rollup's) needs only its size, not a union.
+    single: Option<String>,
 }
 
 impl SetAccumulator {
-    fn insert(&mut self, value: String) {
-        let len = value.len();
-        if self.values.insert(value) {
-            self.bytes += len + 24;
+    fn new(merging: bool, count: bool) -> SetAccumulator {
+        SetAccumulator {
+            values: HashSet::new(),
+            bytes: 0,
+            merging,
+            count,
+            single: None,
         }
+    }
+
+    fn insert(&mut self, value: &str) {
+        if !self.values.contains(value) {
+            self.bytes += value.len() + 32;
+            self.values.insert(value.to_string());
+        }
+    }
+
+    fn insert_set(&mut self, set: &str) -> Result<()> {
+        match serde_json::from_str::<Vec<&str>>(set) {
+            Ok(members) => members.into_iter().for_each(|m| self.insert(m)),
+            // Members with escapes cannot be borrowed.
+            Err(_) => parse_owned(set)?.iter().for_each(|m| self.insert(m)),
+        }
+        Ok(())
     }
 
     fn insert_sets(&mut self, sets: &ArrayRef) -> Result<()> {
         let sets = arrow::compute::cast(sets, &DataType::Utf8)?;
         for set in sets.as_string::<i32>().iter().flatten() {
-            let members: Vec<String> = serde_json::from_str(set).map_err(|e| {
-                DataFusionError::Execution(format!("a rollup's distinct set is damaged: {e}"))
-            })?;
-            for m in members {
-                self.insert(m);
+            if self.values.is_empty() && self.single.is_none() {
+                self.single = Some(set.to_string());
+                continue;
             }
+            if let Some(first) = self.single.take() {
+                self.insert_set(&first)?;
+            }
+            self.insert_set(set)?;
         }
         Ok(())
     }
 
-    fn serialized(&self) -> Result<String> {
-        serde_json::to_string(&self.values)
+    fn serialized(&mut self) -> Result<String> {
+        // One stored set is its own serialization (partial aggregates pass it on as is).
+        if self.values.is_empty()
+            && let Some(set) = &self.single
+        {
+            return Ok(set.clone());
+        }
+        if let Some(first) = self.single.take() {
+            self.insert_set(&first)?;
+        }
+        let mut members: Vec<&String> = self.values.iter().collect();
+        members.sort();
+        serde_json::to_string(&members)
             .map_err(|e| DataFusionError::Execution(format!("writing a distinct set: {e}")))
     }
+
+    fn size_of_set(&mut self) -> Result<usize> {
+        match (&self.single, self.values.is_empty()) {
+            // A stored set's members are distinct already.
+            (Some(set), true) => Ok(match serde_json::from_str::<Vec<&str>>(set) {
+                Ok(members) => members.len(),
+                Err(_) => parse_owned(set)?.len(),
+            }),
+            _ => {
+                if let Some(first) = self.single.take() {
+                    self.insert_set(&first)?;
+                }
+                Ok(self.values.len())
+            }
+        }
+    }
+}
+
+fn parse_owned(set: &str) -> Result<Vec<String>> {
+    serde_json::from_str(set)
+        .map_err(|e| DataFusionError::Execution(format!("a rollup's distinct set is damaged: {e}")))
 }
 
 impl Accumulator for SetAccumulator {
@@ -138,9 +189,7 @@ impl Accumulator for SetAccumulator {
         }
         let text = arrow::compute::cast(input, &DataType::Utf8)?;
         for value in text.as_string::<i32>().iter().flatten() {
-            if !self.values.contains(value) {
-                self.insert(value.to_string());
-            }
+            self.insert(value);
         }
         Ok(())
     }
@@ -158,7 +207,7 @@ impl Accumulator for SetAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         if self.count {
-            let n = i64::try_from(self.values.len()).unwrap_or(i64::MAX);
+            let n = i64::try_from(self.size_of_set()?).unwrap_or(i64::MAX);
             Ok(ScalarValue::Int64(Some(n)))
         } else {
             Ok(ScalarValue::Utf8(Some(self.serialized()?)))
@@ -166,7 +215,9 @@ impl Accumulator for SetAccumulator {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self) + self.bytes
+        std::mem::size_of_val(self)
+            + self.bytes
+            + self.single.as_ref().map(String::len).unwrap_or(0)
     }
 }
 
@@ -177,12 +228,7 @@ mod tests {
 
     #[test]
     fn sets_merge_by_union_and_count_their_members() -> Result<()> {
-        let mut a = SetAccumulator {
-            values: BTreeSet::new(),
-            bytes: 0,
-            merging: false,
-            count: false,
-        };
+        let mut a = SetAccumulator::new(false, false);
         a.update_batch(&[Arc::new(Int64Array::from(vec![
             Some(3),
             None,
@@ -193,12 +239,10 @@ mod tests {
             panic!("a set is text");
         };
         assert_eq!(set, r#"["1","3"]"#);
-        let mut merged = SetAccumulator {
-            values: BTreeSet::new(),
-            bytes: 0,
-            merging: true,
-            count: true,
-        };
+        let mut single = SetAccumulator::new(true, true);
+        single.update_batch(&[Arc::new(StringArray::from(vec![set.as_str()]))])?;
+        assert_eq!(single.evaluate()?, ScalarValue::Int64(Some(2)));
+        let mut merged = SetAccumulator::new(true, true);
         merged.update_batch(&[Arc::new(StringArray::from(vec![
             Some(set.as_str()),
             Some(r#"["2","3"]"#),

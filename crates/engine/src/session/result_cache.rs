@@ -373,6 +373,42 @@ fn volatile(expr: &Expr) -> Option<String> {
     }
 }
 
+/// The columns of `system.result_cache`.
+pub fn system_schema() -> arrow::datatypes::SchemaRef {
+    use arrow::datatypes::{DataType, Field, Schema};
+    Arc::new(Schema::new(vec![
+        Field::new("version", DataType::UInt64, false),
+        Field::new("user_name", DataType::Utf8, false),
+        Field::new("rows", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+        Field::new("hits", DataType::UInt64, false),
+    ]))
+}
+
+/// `system.result_cache`: one row per entry, most recently used first.
+pub fn system_batch(cache: &ResultCache) -> datafusion::error::Result<RecordBatch> {
+    use arrow::array::{ArrayRef, StringArray, UInt64Array};
+    let entries = cache.entries();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from_iter_values(
+            entries.iter().map(|e| e.version),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            entries.iter().map(|e| &e.user),
+        )),
+        Arc::new(UInt64Array::from_iter_values(
+            entries.iter().map(|e| e.rows as u64),
+        )),
+        Arc::new(UInt64Array::from_iter_values(
+            entries.iter().map(|e| e.bytes as u64),
+        )),
+        Arc::new(UInt64Array::from_iter_values(
+            entries.iter().map(|e| e.hits),
+        )),
+    ];
+    Ok(RecordBatch::try_new(system_schema(), columns)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,40 +486,4 @@ mod tests {
         drain(cache.record(key("big"), stream(vec![batch(1000), batch(1000)]))).await;
         assert!(!cache.contains(&key("big")), "over a quarter of the cache");
     }
-}
-
-/// The columns of `system.result_cache`.
-pub fn system_schema() -> arrow::datatypes::SchemaRef {
-    use arrow::datatypes::{DataType, Field, Schema};
-    Arc::new(Schema::new(vec![
-        Field::new("version", DataType::UInt64, false),
-        Field::new("user_name", DataType::Utf8, false),
-        Field::new("rows", DataType::UInt64, false),
-        Field::new("bytes", DataType::UInt64, false),
-        Field::new("hits", DataType::UInt64, false),
-    ]))
-}
-
-/// `system.result_cache`: one row per entry, most recently used first.
-pub fn system_batch(cache: &ResultCache) -> datafusion::error::Result<RecordBatch> {
-    use arrow::array::{ArrayRef, StringArray, UInt64Array};
-    let entries = cache.entries();
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(UInt64Array::from_iter_values(
-            entries.iter().map(|e| e.version),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            entries.iter().map(|e| &e.user),
-        )),
-        Arc::new(UInt64Array::from_iter_values(
-            entries.iter().map(|e| e.rows as u64),
-        )),
-        Arc::new(UInt64Array::from_iter_values(
-            entries.iter().map(|e| e.bytes as u64),
-        )),
-        Arc::new(UInt64Array::from_iter_values(
-            entries.iter().map(|e| e.hits),
-        )),
-    ];
-    Ok(RecordBatch::try_new(system_schema(), columns)?)
 }

@@ -64,6 +64,29 @@ pub(super) fn tmp() -> Result<tempfile::TempDir> {
     tempfile::tempdir().map_err(|e| EngineError::io("tmp", e))
 }
 
+/// The generator's SF 0.01 university (seed 7), loaded; the directory holds it.
+pub(super) async fn generated_university() -> Result<(tempfile::TempDir, Arc<Engine>)> {
+    let dir = tmp()?;
+    let source = dir.path().join("src");
+    crate::generate::generate(&crate::generate::GenerateOptions {
+        scale: 0.01,
+        out: source.clone(),
+        seed: 7,
+        dirty_rate: 0.0,
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default(),
+        progress: false,
+    })?;
+    let wh = Warehouse::open(&dir.path().join("wh").to_string_lossy())?;
+    let options = crate::load::LoadOptions {
+        source,
+        progress: false,
+        max_retries: 0,
+    };
+    crate::load::load(&wh, &options).await?;
+    let engine = Engine::new(wh, crate::pgcatalog::PostgresProfile::new()?)?;
+    Ok((dir, engine))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_are_per_session_and_read_by_functions() -> Result<()> {
     let dir = tmp()?;
@@ -725,24 +748,7 @@ async fn fetch_streams_and_cancel_reaches_the_running_statement_of_a_batch() -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_defaults_hold_and_cross_joins_build_on_the_small_side() -> Result<()> {
     // The generator's SF 0.01 university: the plan depends on the tables' sizes.
-    let dir = tmp()?;
-    let source = dir.path().join("src");
-    crate::generate::generate(&crate::generate::GenerateOptions {
-        scale: 0.01,
-        out: source.clone(),
-        seed: 7,
-        dirty_rate: 0.0,
-        as_of: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default(),
-        progress: false,
-    })?;
-    let wh = Warehouse::open(&dir.path().join("wh").to_string_lossy())?;
-    let options = crate::load::LoadOptions {
-        source,
-        progress: false,
-        max_retries: 0,
-    };
-    crate::load::load(&wh, &options).await?;
-    let engine = Engine::new(wh, crate::pgcatalog::PostgresProfile::new()?)?;
+    let (_dir, engine) = generated_university().await?;
     let mut s = engine.session(Identity::local())?;
     let option = "datafusion.optimizer.use_statistics_registry";
     assert_eq!(one(&mut s, &format!("SHOW {option}")).await?, "true");

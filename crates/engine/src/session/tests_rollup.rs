@@ -2,7 +2,7 @@
 //! answer (identical answers with rollups on and off), skipped with a reason when stale,
 //! used again after a refresh, and explained.
 
-use super::tests::{one, rows, tmp};
+use super::tests::{generated_university, one, rows, tmp};
 use super::*;
 use crate::auth::Identity;
 use crate::load::tests::loaded_warehouse;
@@ -538,7 +538,7 @@ async fn random_aggregates_agree_with_rollups_on_and_off() -> Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20261206);
-    let (_dir, engine) = generated().await?;
+    let (_dir, engine) = generated_university().await?;
     let mut s = engine.session(Identity::local())?;
     for rollup in DIFFERENTIAL_ROLLUPS {
         s.execute(rollup).await?;
@@ -589,38 +589,12 @@ async fn random_aggregates_agree_with_rollups_on_and_off() -> Result<()> {
     Ok(())
 }
 
-/// The generator's SF 0.01 university, loaded.
-async fn generated() -> Result<(tempfile::TempDir, Arc<Engine>)> {
-    let dir = tmp()?;
-    let source = dir.path().join("src");
-    crate::generate::generate(&crate::generate::GenerateOptions {
-        scale: 0.01,
-        out: source.clone(),
-        seed: 7,
-        dirty_rate: 0.0,
-        as_of: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default(),
-        progress: false,
-    })?;
-    let wh = Warehouse::open(&dir.path().join("wh").to_string_lossy())?;
-    crate::load::load(
-        &wh,
-        &crate::load::LoadOptions {
-            source,
-            progress: false,
-            max_retries: 0,
-        },
-    )
-    .await?;
-    let engine = Engine::new(wh, crate::pgcatalog::PostgresProfile::new()?)?;
-    Ok((dir, engine))
-}
-
-/// The default rollups of `queries/rollups.sql` answer the dashboard queries they were
+/// The default rollups of `queries/rollups/default.sql` answer the dashboard queries they were
 /// made for, with the same answers as the base tables; EXPLAIN says why the others are
 /// not answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_rollups_answer_their_dashboard_queries() -> Result<()> {
-    let (_dir, engine) = generated().await?;
+    let (_dir, engine) = generated_university().await?;
     let mut s = engine.session(Identity::local())?;
     assert_eq!(crate::rollup::defaults::create_defaults(&engine).await?, 6);
     s.execute("SET lyceum.result_cache = off").await?;
@@ -628,7 +602,7 @@ async fn default_rollups_answer_their_dashboard_queries() -> Result<()> {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map_err(|e| EngineError::io("queries", e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "sql") && !p.ends_with("rollups.sql"))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
         .collect();
     files.sort();
     assert_eq!(files.len(), 23);

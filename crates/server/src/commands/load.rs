@@ -115,6 +115,12 @@ pub(crate) fn summary(report: &LoadReport, warehouse: &Warehouse) -> String {
             text.push_str(&format!("  {table:<width$}  {:>12}\n", thousands(*rows)));
         }
     }
+    if !report.rollups_refreshed.is_empty() {
+        text.push_str("\nrollups rebuilt (groups now):\n");
+        for (rollup, rows) in &report.rollups_refreshed {
+            text.push_str(&format!("  {rollup}  {}\n", thousands(*rows)));
+        }
+    }
     text.push_str(&format!(
         "\nload {} committed warehouse version {} to {} in {:.2} s\n",
         report.load_id,

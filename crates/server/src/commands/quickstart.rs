@@ -50,7 +50,7 @@ pub async fn run(args: QuickstartArgs) -> Result<(), CliError> {
             let report = load::load_extract(&warehouse, sample.clone(), 3).await?;
             print!("{}", load::summary(&report, &warehouse));
             println!();
-            println!("lyceum: creating the default rollups (queries/rollups.sql)");
+            println!("lyceum: creating the default rollups (queries/rollups/default.sql)");
             let engine = Engine::new(warehouse.clone(), PostgresProfile::new()?)?;
             let created = create_defaults(&engine).await?;
             println!("lyceum: {created} rollups answer the dashboard queries of queries/\n");

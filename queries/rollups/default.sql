@@ -1,5 +1,5 @@
 -- The default rollups: materialized views whose stored states answer the dashboard KPIs
--- of this directory (EXPLAIN shows `rollup | used public.<name>` for each). An
+-- of queries/ (EXPLAIN shows `rollup | used public.<name>` for each). An
 -- administrator creates them once (`lyceum quickstart` does); every load rebuilds the
 -- ones it makes stale in the version it commits.
 
