@@ -54,8 +54,8 @@ const ANSWERED: &[&str] = &[
 /// The answer of `sql` with `lyceum.rollups` set to `mode`, and the EXPLAIN's rollup lines.
 async fn answer(s: &mut Session, mode: &str, sql: &str) -> Result<(Vec<String>, Vec<String>)> {
     s.execute(&format!("SET lyceum.rollups = {mode}")).await?;
-    let answer = rows(s, sql).await?;
-    let explained = rows(s, &format!("EXPLAIN {sql}")).await?;
+    let answer = Box::pin(rows(s, sql)).await?;
+    let explained = Box::pin(rows(s, &format!("EXPLAIN {sql}"))).await?;
     let lines = explained
         .into_iter()
         .filter(|l| l.starts_with("rollup,"))
@@ -63,8 +63,26 @@ async fn answer(s: &mut Session, mode: &str, sql: &str) -> Result<(Vec<String>, 
     Ok((answer, lines))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
+#[test]
+fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
+    // Debug builds plan SQL in deep, large stack frames, and this story polls them from
+    // the test thread (2 MiB): it runs on a thread with room instead.
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| EngineError::io("building a runtime", e))?
+                .block_on(lifecycle())
+        })
+        .map_err(|e| EngineError::io("starting the test thread", e))?
+        .join()
+        .map_err(|_| EngineError::Internal("the rollup story panicked".into()))?
+}
+
+async fn lifecycle() -> Result<()> {
     let dir = tmp()?;
     let warehouse = loaded_warehouse(dir.path(), false).await?;
     let engine = Engine::new(warehouse.clone(), crate::pgcatalog::PostgresProfile::new()?)?;
@@ -190,8 +208,30 @@ async fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
         "false,true"
     );
 
+    // A refresh racing a reader: the reader's transaction keeps its snapshot (the stale
+    // version, answered from the base tables) until it ends.
+    let mut reader = engine.session(Identity::local())?;
+    reader.execute("SET lyceum.result_cache = off").await?;
+    reader.execute("BEGIN").await?;
+    let (during, _) = answer(&mut reader, "on", probe).await?;
+    assert_eq!(during, base);
     // REFRESH: used again, same answers.
     s.execute("REFRESH MATERIALIZED VIEW gpa_dept_term").await?;
+    let (still, lines) = answer(&mut reader, "on", probe).await?;
+    assert_eq!(still, base);
+    assert!(
+        lines.iter().all(|l| !l.contains("used public")),
+        "{lines:?}"
+    );
+    reader.execute("COMMIT").await?;
+    let (after, lines) = answer(&mut reader, "on", probe).await?;
+    assert_eq!(after, base);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "rollup,used public.gpa_dept_term"),
+        "{lines:?}"
+    );
     let (refreshed, used) = answer(&mut s, "on", probe).await?;
     assert_eq!(base, refreshed);
     assert!(
