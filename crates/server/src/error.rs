@@ -119,6 +119,7 @@ pub mod codes {
     pub const DUPLICATE_TABLE: &str = "42P07";
     pub const DUPLICATE_SCHEMA: &str = "42P06";
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    pub const WRONG_OBJECT_TYPE: &str = "42809";
     pub const NOT_NULL_VIOLATION: &str = "23502";
     pub const BAD_COPY_FILE_FORMAT: &str = "22P04";
     pub const PROTOCOL_VIOLATION: &str = "08P01";
@@ -175,6 +176,7 @@ fn kind_sqlstate(kind: ErrorKind) -> &'static str {
         K::DuplicatePreparedStatement => DUPLICATE_PREPARED_STATEMENT,
         K::ProtocolViolation => PROTOCOL_VIOLATION,
         K::InsufficientPrivilege => INSUFFICIENT_PRIVILEGE,
+        K::WrongObjectType => WRONG_OBJECT_TYPE,
         K::NotNullViolation => NOT_NULL_VIOLATION,
         K::BadCopyData => BAD_COPY_FILE_FORMAT,
         K::InvalidPassword => INVALID_PASSWORD,
@@ -225,7 +227,8 @@ pub fn kind_grpc_code(kind: ErrorKind) -> tonic::Code {
         | K::NotNullViolation
         | K::BadCopyData
         | K::ProtocolViolation
-        | K::InvalidSavepoint => Code::InvalidArgument,
+        | K::InvalidSavepoint
+        | K::WrongObjectType => Code::InvalidArgument,
         K::FeatureNotSupported => Code::Unimplemented,
         K::NotInPrerequisiteState
         | K::InFailedTransaction

@@ -56,6 +56,8 @@ pub enum ErrorKind {
     InvalidCursorName,
     DuplicateCursor,
     InvalidSavepoint,
+    /// A statement names an object of another kind (`DROP MATERIALIZED VIEW a_table`).
+    WrongObjectType,
     Internal,
 }
 
@@ -83,6 +85,7 @@ impl EngineError {
             EngineError::UndefinedObject { kind: "table", .. } => K::UndefinedTable,
             EngineError::UndefinedObject { kind: "schema", .. } => K::UndefinedSchema,
             EngineError::UndefinedObject { .. } => K::UndefinedObject,
+            EngineError::WrongObjectType { .. } => K::WrongObjectType,
             EngineError::Canceled(_) | EngineError::CopyFailed { .. } => K::QueryCanceled,
             EngineError::InFailedTransaction => K::InFailedTransaction,
             EngineError::InTransactionBlock { .. } | EngineError::SnapshotPinned { .. } => {

@@ -147,6 +147,12 @@ pub enum EngineError {
     #[error("{kind} \"{name}\" does not exist")]
     UndefinedObject { kind: &'static str, name: String },
 
+    #[error("\"{name}\" is not a {expected}")]
+    WrongObjectType {
+        name: String,
+        expected: &'static str,
+    },
+
     #[error("{0}")]
     Authentication(#[source] lyceum_catalog::ScramError),
 

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use super::set::RollupSet;
 use crate::error::EngineError;
 use crate::session::sandbox::assign::{assignment_plan, column_of};
+use crate::session::sandbox::run::column_def;
 use crate::warehouse::transaction::Transaction;
 
 use super::definition::{Definition, top_aggregate};
@@ -193,15 +194,7 @@ fn columns_of(schema: &Schema) -> crate::Result<Vec<ColumnDef>> {
     schema
         .fields()
         .iter()
-        .map(|f| {
-            let spec = column_of(f, f.name())?;
-            Ok(ColumnDef {
-                name: spec.name,
-                ty: spec.ty,
-                nullable: true,
-                sensitivity: Default::default(),
-            })
-        })
+        .map(|f| column_of(f, f.name()).map(|spec| column_def(&spec)))
         .collect()
 }
 

@@ -28,8 +28,6 @@ mod profile;
 mod redact;
 pub mod result_cache;
 mod rollups;
-
-use crate::rollup::{RollupMode, RollupRule, RollupSlot};
 pub mod sandbox;
 mod set_undo;
 mod settings;
@@ -72,6 +70,7 @@ pub use transaction::{TransactionStatus, TransactionWarning};
 use crate::auth::{Auth, Identity};
 use crate::error::{EngineError, Result};
 use crate::memory::MemoryLimits;
+use crate::rollup::{RollupMode, RollupRule, RollupSlot};
 use crate::warehouse::Warehouse;
 use control::Limits;
 use transaction::Transaction;
@@ -313,14 +312,7 @@ impl Engine {
         }
         let manifest = self.warehouse.version(version).await?;
         let snap = Arc::new(Snapshot::open(&self.warehouse, manifest, &self.runtime).await?);
-        let cache = self.result_cache.clone();
-        snap.add_system_table(
-            "result_cache",
-            Arc::new(computed::ComputedTable::new(
-                result_cache::system_schema(),
-                move || result_cache::system_batch(&cache),
-            )),
-        )?;
+        self.add_engine_tables(&snap)?;
         let mut cache = self
             .snapshots
             .lock()
@@ -331,6 +323,18 @@ impl Engine {
             cache.remove(0);
         }
         Ok(snap)
+    }
+
+    /// The system tables the engine keeps, not the version: `system.result_cache`.
+    fn add_engine_tables(&self, snapshot: &Snapshot) -> Result<()> {
+        let cache = self.result_cache.clone();
+        snapshot.add_system_table(
+            "result_cache",
+            Arc::new(computed::ComputedTable::new(
+                result_cache::system_schema(),
+                move || result_cache::system_batch(&cache),
+            )),
+        )
     }
 
     fn cached(&self, version: u64) -> Option<Arc<Snapshot>> {

@@ -257,10 +257,12 @@ impl Session {
 fn rollup_name(view: &TableName) -> Result<String> {
     match view.schema.as_deref() {
         None | Some(star::PUBLIC) => Ok(format!("{}.{}", star::PUBLIC, view.name)),
-        Some(other) => Err(EngineError::PermissionDenied(format!(
-            "materialized views live in schema {} beside the star schema, not in {other}",
-            star::PUBLIC
-        ))),
+        Some(other) => Err(EngineError::Unsupported {
+            what: format!(
+                "a materialized view in schema {other} (they live in schema {} beside the star schema)",
+                star::PUBLIC
+            ),
+        }),
     }
 }
 
@@ -272,10 +274,10 @@ fn existing_rollup<'a>(
 ) -> Result<&'a TableEntry> {
     match tx.entry(qualified) {
         Some(entry) if entry.definition.role == TableRole::Rollup => Ok(entry),
-        Some(_) => Err(EngineError::PermissionDenied(format!(
-            "\"{}\" is not a materialized view",
-            view.name
-        ))),
+        Some(_) => Err(EngineError::WrongObjectType {
+            name: view.name.clone(),
+            expected: "materialized view",
+        }),
         None => Err(EngineError::UndefinedObject {
             kind: "materialized view",
             name: view.name.clone(),

@@ -281,6 +281,20 @@ async fn lifecycle() -> Result<()> {
         .map(|e| e.kind());
     assert_eq!(err, Some(crate::error::ErrorKind::InsufficientPrivilege));
 
+    // A table is not a materialized view (42809), and rollups live in schema public.
+    let err = s
+        .execute("DROP MATERIALIZED VIEW dim_term")
+        .await
+        .err()
+        .map(|e| e.kind());
+    assert_eq!(err, Some(crate::error::ErrorKind::WrongObjectType));
+    let err = s
+        .execute("CREATE MATERIALIZED VIEW sandbox.mv AS SELECT term_key, count(*) FROM fact_enrollment GROUP BY term_key")
+        .await
+        .err()
+        .map(|e| e.kind());
+    assert_eq!(err, Some(crate::error::ErrorKind::FeatureNotSupported));
+
     // DROP: gone from the catalog, the base tables answer.
     s.execute("DROP MATERIALIZED VIEW gpa_dept_term").await?;
     let (after, gone) = answer(&mut s, "on", probe).await?;

@@ -160,6 +160,7 @@ impl Session {
             &self.engine.runtime,
         )
         .await?;
+        self.engine.add_engine_tables(&snapshot)?;
         let catalog = self.catalog_of(&snapshot).await?;
         if let Some(pending) = self.pending.as_mut() {
             pending.catalog = Some(catalog.clone());
@@ -529,7 +530,7 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>) -> Result<()> {
     Ok(())
 }
 
-fn column_def(spec: &ColumnSpec) -> ColumnDef {
+pub(crate) fn column_def(spec: &ColumnSpec) -> ColumnDef {
     ColumnDef {
         name: spec.name.clone(),
         ty: spec.ty,
