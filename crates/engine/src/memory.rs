@@ -10,8 +10,13 @@
 //! query with [`EngineError::OutOfMemory`] (SQLSTATE 53200), naming the limit; the
 //! server and every other session go on.
 //!
-//! Memory the pool does not track (Parquet pages being decoded, batches in flight to the
-//! client) is bounded by the batch size, not by the limit.
+//! Memory the pool does not track (Parquet pages being decoded, scan and exchange
+//! buffers, batches in flight to the client) grows with the number of statements running
+//! at once, not with the limit: 64 dashboard clients scanning an SF1 fact together once
+//! took a server to 24 GB and the kernel's OOM killer. So at most [`MemoryLimits::running`]
+//! statements run at once (`--max-running-statements`); the others wait their turn (a
+//! wait that `statement_timeout` and cancel requests cover). Two cores gain nothing from
+//! more: throughput stays, memory stays bounded.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -40,6 +45,16 @@ pub struct MemoryLimits {
     pub query: usize,
     /// Where sorts and aggregates spill; the system temp directory when `None`.
     pub temp_dir: Option<PathBuf>,
+    /// Statements that run at once, all sessions together (at least 1).
+    pub running: usize,
+}
+
+/// The default number of statements running at once: twice the cores, at least 4.
+pub fn default_running() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
+        .max(4)
 }
 
 /// The default server limit as a fraction of the machine's memory.
@@ -65,7 +80,14 @@ impl MemoryLimits {
             server,
             query,
             temp_dir,
+            running: default_running(),
         })
+    }
+
+    /// The same limits with at most `running` statements running at once.
+    pub fn with_running(mut self, running: usize) -> Self {
+        self.running = running.max(1);
+        self
     }
 
     /// Half of the machine's memory (or of the container's limit), a query half of that.
@@ -75,6 +97,7 @@ impl MemoryLimits {
             server,
             query: (server as f64 * DEFAULT_QUERY_FRACTION) as usize,
             temp_dir: None,
+            running: default_running(),
         }
     }
 

@@ -298,6 +298,17 @@ pub struct ListenArgs {
     /// directory.
     #[arg(long, value_name = "DIR", env = "LYCEUM_TEMP_DIR")]
     pub temp_dir: Option<PathBuf>,
+
+    /// Statements running at once, all sessions together; more wait their turn (within
+    /// statement_timeout). Memory the pool cannot track (scan buffers, rows in flight)
+    /// grows with this number; default twice the cores, at least 4.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "LYCEUM_MAX_RUNNING_STATEMENTS",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_running_statements: Option<u32>,
 }
 
 impl ListenArgs {
@@ -306,11 +317,11 @@ impl ListenArgs {
         let server = self
             .memory_limit
             .unwrap_or_else(|| MemoryLimits::machine_default().server);
-        Ok(MemoryLimits::new(
-            server,
-            self.query_memory_limit,
-            self.temp_dir.clone(),
-        )?)
+        let limits = MemoryLimits::new(server, self.query_memory_limit, self.temp_dir.clone())?;
+        Ok(match self.max_running_statements {
+            Some(n) => limits.with_running(n as usize),
+            None => limits,
+        })
     }
 }
 

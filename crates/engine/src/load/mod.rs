@@ -70,8 +70,9 @@ pub struct LoadReport {
     pub files: Vec<FileReport>,
     /// Star-schema tables whose content changed, with their new row counts.
     pub tables_changed: BTreeMap<String, u64>,
-    /// Rollups the load made stale and rebuilt in the same version, with their rows.
-    pub rollups_refreshed: BTreeMap<String, u64>,
+    /// Rollups the load made stale and refreshed in the same version (incrementally
+    /// where it only appended rows).
+    pub rollups_refreshed: Vec<crate::rollup::refresh::Refreshed>,
     pub quarantined_by_rule: BTreeMap<String, u64>,
     pub cleaned_by_rule: BTreeMap<String, u64>,
     pub seconds: f64,
@@ -143,15 +144,16 @@ async fn load_once(warehouse: &Warehouse, opts: &LoadOptions) -> Result<LoadRepo
         cleaned_by_rule: quality.cleaned_by_rule(),
         files: quality.files.clone(),
         tables_changed,
-        rollups_refreshed: BTreeMap::new(),
+        rollups_refreshed: Vec::new(),
         seconds: 0.0,
     };
     progress.stage("refreshing rollups");
     // Boxed: planning and writing rollups is a deep future, kept off the caller's stack.
-    report.rollups_refreshed = Box::pin(crate::rollup::refresh::refresh_stale(&mut tx, warehouse))
-        .await?
-        .into_iter()
-        .collect();
+    let stage = |rollup: &str| progress.stage(&format!("refreshing rollup {rollup}"));
+    report.rollups_refreshed = Box::pin(crate::rollup::refresh::refresh_stale(
+        &mut tx, warehouse, &stage,
+    ))
+    .await?;
     progress.stage("recording the load in system tables");
     system::record(&mut tx, &defs, &opts.source, started_at, &quality, &report).await?;
     let summary = format!(

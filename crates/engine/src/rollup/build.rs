@@ -67,6 +67,14 @@ impl DefinitionPlanner {
         Ok((planned, analysed))
     }
 
+    /// Every row of `sql` (a check over the planner's tables).
+    pub async fn run(
+        &self,
+        sql: &str,
+    ) -> datafusion::error::Result<Vec<datafusion::arrow::record_batch::RecordBatch>> {
+        self.ctx.sql(sql).await?.collect().await
+    }
+
     pub fn state(&self) -> datafusion::execution::SessionState {
         self.ctx.state()
     }
@@ -150,13 +158,15 @@ pub async fn build(
         foreign_keys: vec![],
         unit_column: None,
     };
+    let edges = super::constraints::edges(manifest, &definition.shape.tables);
+    let disabled = Box::pin(super::constraints::violation(&planner, &edges)).await?;
     let rollup = RollupDef {
         query: query.to_string(),
         columns: columns_of(planned.schema().as_arrow())?,
         state_format: ROLLUP_STATE_FORMAT,
         states: definition.columns(),
         built_from,
-        disabled: None,
+        disabled,
     };
     Ok(Built {
         table,

@@ -3,8 +3,10 @@
 //! sorted; state format 1). Sets merge by union, and `COUNT(DISTINCT x)` over any
 //! coarser grouping is the size of the union: the same number the base rows give.
 //!
-//! Two aggregates: `lyceum_distinct_set(x)` computes a group's set when a rollup is built;
-//! `lyceum_distinct_count(set)` merges stored sets into a count when a query is answered.
+//! Three aggregates: `lyceum_distinct_set(x)` computes a group's set when a rollup is
+//! built; `lyceum_distinct_count(set)` merges stored sets into a count when a query is
+//! answered; `lyceum_distinct_union(set)` merges stored sets into a set when new rows'
+//! states are folded into a rollup (an incremental refresh).
 //! Floating-point arguments are refused (their text does not identify their value as
 //! `COUNT(DISTINCT)` compares it).
 
@@ -22,29 +24,41 @@ use datafusion::scalar::ScalarValue;
 
 /// The aggregate computing a group's set of `argument`'s distinct values.
 pub fn distinct_set(argument: Expr) -> Expr {
-    AggregateUDF::from(DistinctSet { count: false }).call(vec![argument])
+    AggregateUDF::from(DistinctSet(Mode::Build)).call(vec![argument])
 }
 
 /// The aggregate merging stored sets into `COUNT(DISTINCT ...)`.
 pub fn distinct_count(sets: Expr) -> Expr {
-    AggregateUDF::from(DistinctSet { count: true }).call(vec![sets])
+    AggregateUDF::from(DistinctSet(Mode::Count)).call(vec![sets])
 }
 
-/// `count`: merges sets into a count; else builds a set from values.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct DistinctSet {
-    count: bool,
+/// The aggregate merging stored sets into their union (a set).
+pub fn distinct_union(sets: Expr) -> Expr {
+    AggregateUDF::from(DistinctSet(Mode::Union)).call(vec![sets])
 }
+
+#[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
+enum Mode {
+    /// Values → their set.
+    Build,
+    /// Sets → the size of their union.
+    Count,
+    /// Sets → their union.
+    Union,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DistinctSet(Mode);
 
 static SIGNATURE: std::sync::LazyLock<Signature> =
     std::sync::LazyLock::new(|| Signature::any(1, Volatility::Immutable));
 
 impl AggregateUDFImpl for DistinctSet {
     fn name(&self) -> &str {
-        if self.count {
-            "lyceum_distinct_count"
-        } else {
-            "lyceum_distinct_set"
+        match self.0 {
+            Mode::Build => "lyceum_distinct_set",
+            Mode::Count => "lyceum_distinct_count",
+            Mode::Union => "lyceum_distinct_union",
         }
     }
 
@@ -53,7 +67,7 @@ impl AggregateUDFImpl for DistinctSet {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(if self.count {
+        Ok(if self.0 == Mode::Count {
             DataType::Int64
         } else {
             DataType::Utf8
@@ -74,7 +88,10 @@ impl AggregateUDFImpl for DistinctSet {
                 "a rollup keeps no distinct sets of floating-point values".into(),
             ));
         }
-        Ok(Box::new(SetAccumulator::new(self.count, self.count)))
+        Ok(Box::new(SetAccumulator::new(
+            self.0 != Mode::Build,
+            self.0 == Mode::Count,
+        )))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -249,6 +266,16 @@ mod tests {
             None,
         ]))])?;
         assert_eq!(merged.evaluate()?, ScalarValue::Int64(Some(3)));
+        let mut union = SetAccumulator::new(true, false);
+        union.update_batch(&[Arc::new(StringArray::from(vec![
+            Some(r#"["1","3"]"#),
+            None,
+            Some(r#"["2","3"]"#),
+        ]))])?;
+        assert_eq!(
+            union.evaluate()?,
+            ScalarValue::Utf8(Some(r#"["1","2","3"]"#.into()))
+        );
         assert!(
             merged
                 .update_batch(&[Arc::new(StringArray::from(vec!["not a set"]))])

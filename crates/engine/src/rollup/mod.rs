@@ -7,7 +7,10 @@
 //! - [`set`] is the rollups one warehouse version offers, each usable or not (and why).
 //! - [`rule`] is the analyzer rule that rewrites a session's queries onto them.
 //! - [`build`] plans a rollup's states from its definition, to build or refresh it.
-//! - [`refresh`] rebuilds, in a load's transaction, the rollups the load made stale.
+//! - [`refresh`] refreshes, in a load's transaction, the rollups the load made stale:
+//!   [`incremental`]ly where it only appended rows (through an [`overlay`] of the
+//!   version), else by a rebuild; [`constraints`] disables a rollup whose join keys are
+//!   broken.
 //!
 //! What is stored is Lyceum's own state format (`lyceum_catalog::rollup`); the catalog
 //! entry records the Delta versions the states were computed from, and a version uses a
@@ -15,11 +18,14 @@
 //! used is never an error: the base tables answer, and `EXPLAIN` says why.
 
 pub mod build;
+pub mod constraints;
 mod decimal_avg;
 pub mod defaults;
 pub mod definition;
 pub mod distinct_set;
+pub mod incremental;
 pub mod matcher;
+pub mod overlay;
 pub mod refresh;
 pub mod rule;
 pub mod set;

@@ -53,7 +53,15 @@ pub(crate) struct Limits {
     deadline: Option<(Instant, Duration)>,
     /// Set when a wrapped stream ends with an error (the session's transaction fails).
     failed: Arc<AtomicBool>,
+    /// The statement's turn to run (see [`crate::memory`]): held by its streams until
+    /// they end or are dropped.
+    turn: Option<Turn>,
 }
+
+/// A session's turn to run statements, one of the server's `running` permits. A
+/// session's statements share one (a multi-statement query string keeps earlier results
+/// open while later ones run: a session never waits for itself).
+pub(crate) type Turn = Arc<tokio::sync::OwnedSemaphorePermit>;
 
 impl Limits {
     pub(crate) fn new(token: CancellationToken, timeout: Option<Duration>) -> Self {
@@ -61,7 +69,34 @@ impl Limits {
             token,
             deadline: timeout.map(|t| (Instant::now() + t, t)),
             failed: Arc::new(AtomicBool::new(false)),
+            turn: None,
         }
+    }
+
+    /// Waits (within the statement's timeout and cancel) for a turn among `turns`, unless
+    /// the session still holds one.
+    pub(crate) async fn take_turn(
+        &mut self,
+        turns: &Arc<tokio::sync::Semaphore>,
+        held: &mut std::sync::Weak<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<()> {
+        let turn = match held.upgrade() {
+            Some(turn) => turn,
+            None => {
+                let permit = self
+                    .run(async {
+                        turns.clone().acquire_owned().await.map_err(|_| {
+                            EngineError::Internal("the statement queue is closed".into())
+                        })
+                    })
+                    .await?;
+                let turn = Arc::new(permit);
+                *held = Arc::downgrade(&turn);
+                turn
+            }
+        };
+        self.turn = Some(turn);
+        Ok(())
     }
 
     /// Whether a stream of this statement ended with an error.
@@ -100,7 +135,11 @@ impl Limits {
             sleep: self
                 .deadline
                 .map(|(at, _)| Box::pin(tokio::time::sleep_until(at))),
-            limits: self.clone(),
+            limits: Limits {
+                turn: None,
+                ..self.clone()
+            },
+            turn: self.turn.clone(),
         })
     }
 }
@@ -111,12 +150,15 @@ struct Limited {
     inner: Option<SendableRecordBatchStream>,
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
     sleep: Option<Pin<Box<Sleep>>>,
+    /// Without the turn, which is held here until the stream ends.
     limits: Limits,
+    turn: Option<Turn>,
 }
 
 impl Limited {
     fn stop(&mut self, err: EngineError) -> Poll<Option<datafusion::error::Result<RecordBatch>>> {
         self.inner = None;
+        self.turn = None;
         self.limits.failed.store(true, Ordering::SeqCst);
         Poll::Ready(Some(Err(DataFusionError::External(Box::new(err)))))
     }
@@ -141,7 +183,10 @@ impl Stream for Limited {
             return this.stop(err);
         }
         match &polled {
-            Poll::Ready(None) => this.inner = None,
+            Poll::Ready(None) => {
+                this.inner = None;
+                this.turn = None;
+            }
             Poll::Ready(Some(Err(_))) => this.limits.failed.store(true, Ordering::SeqCst),
             _ => {}
         }

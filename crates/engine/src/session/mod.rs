@@ -222,6 +222,8 @@ pub struct Engine {
     /// The face every session shows its clients (see [`profile`]).
     profile: Arc<dyn Profile>,
     result_cache: Arc<result_cache::ResultCache>,
+    /// Turns to run a statement: at most `memory.running` at once (see [`crate::memory`]).
+    turns: Arc<tokio::sync::Semaphore>,
 }
 
 /// How many pinned snapshots stay cached (time travel to older ones reopens them).
@@ -245,11 +247,12 @@ impl Engine {
             auth: Auth::new(warehouse.principals().clone()),
             warehouse,
             runtime: memory.server_runtime()?,
-            memory,
+            memory: memory.clone(),
             snapshots: Mutex::new(Vec::new()),
             registry: Arc::new(Registry::default()),
             profile,
             result_cache: Arc::new(cache),
+            turns: Arc::new(tokio::sync::Semaphore::new(memory.running.max(1))),
         }))
     }
 
@@ -302,6 +305,7 @@ impl Engine {
             implicit_transaction: false,
             rights_generation: self.auth.generation(),
             rollups,
+            turn: std::sync::Weak::new(),
         })
     }
 
@@ -427,6 +431,8 @@ pub struct Session {
     rights_generation: u64,
     /// The rollups of the pinned version, read by the session's rewrite rule.
     rollups: Arc<RollupSlot>,
+    /// The turn this session's open statements hold, if any still does.
+    turn: std::sync::Weak<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Drop for Session {
@@ -737,7 +743,9 @@ impl Session {
             return Err(EngineError::InFailedTransaction);
         }
         let timeout = self.info.settings().statement_timeout();
-        Ok(Limits::new(self.canceller.start(), timeout))
+        let mut limits = Limits::new(self.canceller.start(), timeout);
+        limits.take_turn(&self.engine.turns, &mut self.turn).await?;
+        Ok(limits)
     }
 
     /// Re-reads the user's rights when users changed since this session last looked: a

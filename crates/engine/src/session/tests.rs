@@ -929,3 +929,40 @@ async fn the_result_cache_answers_repeats_and_never_a_stale_or_foreign_answer() 
     );
     Ok(())
 }
+
+/// At most `running` statements run at once: the next waits for a turn (within its
+/// statement_timeout), gets one when a running statement's rows are done, and a session
+/// never waits for its own open results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_wait_their_turn() -> Result<()> {
+    let dir = tmp()?;
+    let limits = crate::memory::MemoryLimits::new(1 << 30, None, None)?.with_running(1);
+    let engine = Engine::with_memory(
+        loaded_warehouse(dir.path(), false).await?,
+        limits,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
+    let mut a = engine.session(Identity::local())?;
+    let mut b = engine.session(Identity::local())?;
+    b.execute("SET statement_timeout = '300ms'").await?;
+
+    // A's rows are not read yet: A holds the only turn.
+    let open = a.execute("SELECT 1; SELECT 2").await?;
+    assert_eq!(
+        open.len(),
+        2,
+        "two statements of one session share its turn"
+    );
+    let err = b.execute("SELECT 3").await.err().map(|e| e.kind());
+    assert_eq!(err, Some(crate::error::ErrorKind::QueryCanceled));
+
+    // Read (or dropped): the turn is free.
+    for output in open {
+        if let QueryOutput::Rows { stream, .. } = output {
+            let _: Vec<_> = stream.try_collect().await?;
+        }
+    }
+    assert_eq!(one(&mut b, "SELECT 3").await?, "3");
+    assert_eq!(one(&mut a, "SELECT 4").await?, "4");
+    Ok(())
+}

@@ -63,23 +63,30 @@ async fn answer(s: &mut Session, mode: &str, sql: &str) -> Result<(Vec<String>, 
     Ok((answer, lines))
 }
 
-#[test]
-fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
-    // Debug builds plan SQL in deep, large stack frames, and this story polls them from
-    // the test thread (2 MiB): it runs on a thread with room instead.
+/// Runs a long story on a thread with room: debug builds plan SQL in deep, large stack
+/// frames, and the test thread (2 MiB) polls them.
+fn on_big_stack<F>(story: fn() -> F) -> Result<()>
+where
+    F: std::future::Future<Output = Result<()>> + 'static,
+{
     std::thread::Builder::new()
         .stack_size(8 << 20)
-        .spawn(|| {
+        .spawn(move || {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
                 .map_err(|e| EngineError::io("building a runtime", e))?
-                .block_on(lifecycle())
+                .block_on(story())
         })
         .map_err(|e| EngineError::io("starting the test thread", e))?
         .join()
         .map_err(|_| EngineError::Internal("the rollup story panicked".into()))?
+}
+
+#[test]
+fn rollups_answer_exactly_go_stale_and_refresh() -> Result<()> {
+    on_big_stack(lifecycle)
 }
 
 async fn lifecycle() -> Result<()> {
@@ -164,7 +171,8 @@ async fn lifecycle() -> Result<()> {
     assert!(
         report
             .rollups_refreshed
-            .contains_key("public.gpa_dept_term"),
+            .iter()
+            .any(|r| r.rollup == "public.gpa_dept_term" && r.disabled.is_none()),
         "{:?}",
         report.rollups_refreshed
     );
@@ -307,6 +315,260 @@ async fn lifecycle() -> Result<()> {
     );
     s.execute("DROP MATERIALIZED VIEW IF EXISTS gpa_dept_term")
         .await?;
+    Ok(())
+}
+
+const BY_TERM: &str = "CREATE MATERIALIZED VIEW enrollment_by_term AS \
+    SELECT term_key, enrollment_status, count(*) AS n, sum(credit_hours_attempted) AS credits, \
+           min(final_score_pct) AS lowest, max(final_score_pct) AS highest, \
+           count(DISTINCT student_key) AS students \
+    FROM fact_enrollment GROUP BY term_key, enrollment_status";
+
+const BY_YEAR: &str = "CREATE MATERIALIZED VIEW enrollment_by_year AS \
+    SELECT t.academic_year, count(*) AS n, sum(e.credit_hours_earned) AS earned \
+    FROM fact_enrollment e JOIN dim_term t ON e.term_key = t.term_key \
+    GROUP BY t.academic_year";
+
+/// Queries answered by the rollups above (and `GPA_ROLLUP`).
+const APPENDED_PROBES: &[&str] = &[
+    "SELECT term_key, count(*), sum(credit_hours_attempted), min(final_score_pct), \
+            max(final_score_pct), count(DISTINCT student_key) \
+     FROM fact_enrollment GROUP BY term_key ORDER BY 1",
+    "SELECT count(DISTINCT student_key), count(*) FROM fact_enrollment",
+    "SELECT t.academic_year, sum(e.credit_hours_earned) FROM fact_enrollment e \
+     JOIN dim_term t ON e.term_key = t.term_key GROUP BY 1 ORDER BY 1",
+];
+
+/// Appends one row of `table` to it in `tx`, with `column` set to `value` (SQL).
+async fn append_altered(
+    s: &Session,
+    tx: &mut Transaction,
+    table: &str,
+    column: &str,
+    value: &str,
+) -> Result<u64> {
+    let def = tx
+        .entry(&format!("public.{table}"))
+        .map(|e| e.definition.clone())
+        .ok_or_else(|| EngineError::Internal(format!("no {table}")))?;
+    let list: Vec<String> = def
+        .columns
+        .iter()
+        .map(|c| {
+            if c.name == column {
+                format!("{value} AS {column}")
+            } else {
+                c.name.clone()
+            }
+        })
+        .collect();
+    let sql = format!("SELECT {} FROM {table} LIMIT 1", list.join(", "));
+    let plan = s.ctx.state().create_logical_plan(&sql).await?;
+    tx.append_plan(&def.qualified_name(), plan, &s.ctx.state())
+        .await
+}
+
+/// Every probe answers the same with rollups on and off; returns how many used one.
+async fn probes_agree(s: &mut Session, probes: &[&str]) -> Result<usize> {
+    let mut used = 0;
+    for sql in probes {
+        let (base, _) = answer(s, "off", sql).await?;
+        let (rolled, lines) = answer(s, "on", sql).await?;
+        assert_eq!(base, rolled, "{sql}");
+        used += usize::from(lines.iter().any(|l| l.starts_with("rollup,used ")));
+    }
+    Ok(used)
+}
+
+#[test]
+fn appended_rows_refresh_incrementally_and_broken_keys_disable() -> Result<()> {
+    on_big_stack(appended_story)
+}
+
+async fn appended_story() -> Result<()> {
+    use crate::rollup::refresh::{RefreshMode, refresh_stale};
+    let (_dir, engine) = generated_university().await?;
+    let warehouse = engine.warehouse().clone();
+    let mut s = engine.session(Identity::local())?;
+    s.execute("SET lyceum.result_cache = off").await?;
+    for ddl in [BY_TERM, BY_YEAR, GPA_ROLLUP] {
+        s.execute(ddl).await?;
+    }
+    assert_eq!(probes_agree(&mut s, APPENDED_PROBES).await?, 3);
+    let total: u64 = one(&mut s, "SELECT count(*) FROM fact_enrollment")
+        .await?
+        .parse()
+        .map_err(|_| EngineError::Internal("a count".into()))?;
+    let dims: u64 = one(
+        &mut s,
+        "SELECT (SELECT count(*) FROM dim_term) + (SELECT count(*) FROM dim_department)",
+    )
+    .await?
+    .parse()
+    .map_err(|_| EngineError::Internal("a count".into()))?;
+
+    // A term's worth of rows appended: each rollup merges the new rows' states, reading
+    // the appended rows (and the dimensions they join), not the table.
+    let mut tx = Transaction::begin(&warehouse).await?;
+    let term = one(&mut s, "SELECT max(term_key) FROM fact_enrollment").await?;
+    let plan = s
+        .ctx
+        .state()
+        .create_logical_plan(&format!(
+            "SELECT * FROM fact_enrollment WHERE term_key = {term}"
+        ))
+        .await?;
+    let appended = tx
+        .append_plan("public.fact_enrollment", plan, &s.ctx.state())
+        .await?;
+    assert!(
+        appended > 0 && appended < total,
+        "{appended} of {total}, term {term}"
+    );
+    let refreshed = Box::pin(refresh_stale(&mut tx, &warehouse, &|_| {})).await?;
+    tx.commit("test", None, "one more term".into()).await?;
+    assert_eq!(refreshed.len(), 3, "{refreshed:?}");
+    for r in &refreshed {
+        assert_eq!(r.mode, RefreshMode::Incremental, "{r:?}");
+        assert_eq!(r.disabled, None, "{r:?}");
+        let read = r.rows_read.unwrap_or(0);
+        if r.rollup == "public.enrollment_by_term" {
+            assert_eq!(read, appended, "only the appended rows: {r:?}");
+        } else {
+            assert!(read >= appended && read <= appended + dims, "{r:?}");
+        }
+    }
+    assert_eq!(probes_agree(&mut s, APPENDED_PROBES).await?, 3);
+    assert_eq!(probes_agree(&mut s, &ANSWERED[..3]).await?, 3);
+
+    // Rows rewritten rather than appended: a full rebuild.
+    let mut tx = Transaction::begin(&warehouse).await?;
+    let plan = s
+        .ctx
+        .state()
+        .create_logical_plan("SELECT * FROM fact_enrollment")
+        .await?;
+    tx.overwrite_plan("public.fact_enrollment", plan, &s.ctx.state())
+        .await?;
+    let refreshed = Box::pin(refresh_stale(&mut tx, &warehouse, &|_| {})).await?;
+    tx.commit("test", None, "facts rewritten".into()).await?;
+    assert!(
+        refreshed.len() == 3 && refreshed.iter().all(|r| r.mode == RefreshMode::Full),
+        "{refreshed:?}"
+    );
+    assert_eq!(probes_agree(&mut s, APPENDED_PROBES).await?, 3);
+
+    // A dimension rewritten (as an SCD2 change rewrites it) by a writer that refreshes
+    // nothing: the rollups joining it are stale, EXPLAIN says why, the others answer;
+    // the next refresh rebuilds them (files were removed, so not incrementally).
+    let mut tx = Transaction::begin(&warehouse).await?;
+    let plan = s
+        .ctx
+        .state()
+        .create_logical_plan("SELECT * FROM dim_term")
+        .await?;
+    tx.overwrite_plan("public.dim_term", plan, &s.ctx.state())
+        .await?;
+    tx.commit("test", None, "a dimension rewritten".into())
+        .await?;
+    let (_, why) = answer(&mut s, "on", APPENDED_PROBES[2]).await?;
+    assert!(
+        why.iter().any(|l| l.contains("enrollment_by_year")
+            && l.contains("stale: public.dim_term changed since it was built")),
+        "{why:?}"
+    );
+    assert_eq!(probes_agree(&mut s, APPENDED_PROBES).await?, 2);
+    let mut tx = Transaction::begin(&warehouse).await?;
+    let refreshed = Box::pin(refresh_stale(&mut tx, &warehouse, &|_| {})).await?;
+    tx.commit("test", None, "refreshed".into()).await?;
+    assert!(
+        refreshed.len() == 2 && refreshed.iter().all(|r| r.mode == RefreshMode::Full),
+        "{refreshed:?}"
+    );
+    assert_eq!(probes_agree(&mut s, APPENDED_PROBES).await?, 3);
+
+    // A duplicate dimension key: the rollups joining that dimension are disabled (the
+    // appended row is checked against the whole table), the others still answer.
+    let mut tx = Transaction::begin(&warehouse).await?;
+    append_altered(&s, &mut tx, "dim_term", "academic_year", "academic_year").await?;
+    let refreshed = Box::pin(refresh_stale(&mut tx, &warehouse, &|_| {})).await?;
+    tx.commit("test", None, "a duplicate term".into()).await?;
+    for r in &refreshed {
+        assert_eq!(r.mode, RefreshMode::Incremental, "{r:?}");
+        assert!(
+            r.disabled.as_deref().is_some_and(
+                |d| d.contains("public.dim_term.term_key") && d.contains("duplicate key")
+            ),
+            "{r:?}"
+        );
+    }
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT string_agg(name || ':' || CAST(usable AS VARCHAR), ',' ORDER BY name) \
+             FROM system.rollups"
+        )
+        .await?,
+        "public.enrollment_by_term:true,public.enrollment_by_year:false,public.gpa_dept_term:false"
+    );
+    let (_, why) = answer(&mut s, "on", APPENDED_PROBES[2]).await?;
+    assert!(
+        why.iter()
+            .any(|l| l.contains("disabled") && l.contains("duplicate key")),
+        "{why:?}"
+    );
+    assert_eq!(probes_agree(&mut s, APPENDED_PROBES).await?, 2);
+    assert_eq!(probes_agree(&mut s, &ANSWERED[..3]).await?, 0);
+
+    // An orphan fact key, appended: disabled with the reason (the rollups already
+    // disabled are rebuilt in full, and stay disabled).
+    s.execute("DROP MATERIALIZED VIEW enrollment_by_year")
+        .await?;
+    s.execute("DROP MATERIALIZED VIEW gpa_dept_term").await?;
+    s.execute(
+        "CREATE MATERIALIZED VIEW by_department AS SELECT d.department_code, count(*) AS n \
+         FROM fact_enrollment e JOIN dim_department d ON e.department_key = d.department_key \
+         GROUP BY d.department_code",
+    )
+    .await?;
+    let department = "SELECT d.department_code, count(*) FROM fact_enrollment e \
+        JOIN dim_department d ON e.department_key = d.department_key GROUP BY 1 ORDER BY 1";
+    assert_eq!(probes_agree(&mut s, &[department]).await?, 1);
+    let mut tx = Transaction::begin(&warehouse).await?;
+    append_altered(
+        &s,
+        &mut tx,
+        "fact_enrollment",
+        "department_key",
+        "CAST(987654 AS INTEGER)",
+    )
+    .await?;
+    let refreshed = Box::pin(refresh_stale(&mut tx, &warehouse, &|_| {})).await?;
+    tx.commit("test", None, "an orphan".into()).await?;
+    let orphaned = refreshed
+        .iter()
+        .find(|r| r.rollup == "public.by_department")
+        .ok_or_else(|| EngineError::Internal(format!("{refreshed:?}")))?;
+    assert_eq!(orphaned.mode, RefreshMode::Incremental);
+    assert!(
+        orphaned.disabled.as_deref().is_some_and(|d| d.contains(
+            "1 row(s) of public.fact_enrollment have a department_key with no row in public.dim_department"
+        ) && d.contains("987654")),
+        "{orphaned:?}"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT usable, reason LIKE 'disabled: 1 row(s) of public.fact_enrollment%orphan%' \
+             FROM system.rollups WHERE name = 'public.by_department'"
+        )
+        .await?,
+        "false,true"
+    );
+    assert_eq!(probes_agree(&mut s, &[department]).await?, 0);
+    // REFRESH rebuilds and checks again: still broken, still disabled.
+    s.execute("REFRESH MATERIALIZED VIEW by_department").await?;
+    assert_eq!(probes_agree(&mut s, &[department]).await?, 0);
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use lyceum_engine::load::{LoadOptions, LoadReport, load};
+use lyceum_engine::rollup::refresh::RefreshMode;
 use lyceum_engine::warehouse::Warehouse;
 use tracing::info;
 
@@ -116,9 +117,23 @@ pub(crate) fn summary(report: &LoadReport, warehouse: &Warehouse) -> String {
         }
     }
     if !report.rollups_refreshed.is_empty() {
-        text.push_str("\nrollups rebuilt (groups now):\n");
-        for (rollup, rows) in &report.rollups_refreshed {
-            text.push_str(&format!("  {rollup}  {}\n", thousands(*rows)));
+        text.push_str("\nrollups refreshed (groups now):\n");
+        for done in &report.rollups_refreshed {
+            let how = match (&done.mode, done.rows_read) {
+                (RefreshMode::Incremental, Some(read)) => {
+                    format!("incremental, from {} rows", thousands(read))
+                }
+                (RefreshMode::Incremental, None) => "incremental".to_string(),
+                (RefreshMode::Full, _) => "rebuilt".to_string(),
+            };
+            text.push_str(&format!(
+                "  {}  {}  ({how})\n",
+                done.rollup,
+                thousands(done.rows)
+            ));
+            if let Some(reason) = &done.disabled {
+                text.push_str(&format!("    disabled: {reason}\n"));
+            }
         }
     }
     text.push_str(&format!(
