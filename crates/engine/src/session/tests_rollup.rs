@@ -207,10 +207,10 @@ async fn lifecycle() -> Result<()> {
         "{why:?}"
     );
     assert_eq!(
-        one(
+        listed_reason(
             &mut s,
-            "SELECT usable, reason LIKE '%public.fact_enrollment changed since it was built%' \
-             FROM system.rollups WHERE name = 'public.gpa_dept_term'"
+            "public.gpa_dept_term",
+            "%public.fact_enrollment changed since it was built%"
         )
         .await?,
         "false,true"
@@ -368,6 +368,48 @@ async fn append_altered(
         .await
 }
 
+/// Rewrites `public.table` with its own rows (its Delta files replaced, as an SCD2 change
+/// replaces them) and commits, refreshing the rollups first when `refresh`.
+async fn rewrite_table(
+    s: &Session,
+    warehouse: &crate::warehouse::Warehouse,
+    table: &str,
+    refresh: bool,
+) -> Result<Vec<crate::rollup::refresh::Refreshed>> {
+    let mut tx = Transaction::begin(warehouse).await?;
+    let plan = s
+        .ctx
+        .state()
+        .create_logical_plan(&format!("SELECT * FROM {table}"))
+        .await?;
+    tx.overwrite_plan(&format!("public.{table}"), plan, &s.ctx.state())
+        .await?;
+    let refreshed = if refresh {
+        Box::pin(crate::rollup::refresh::refresh_stale(
+            &mut tx,
+            warehouse,
+            &|_| {},
+        ))
+        .await?
+    } else {
+        Vec::new()
+    };
+    tx.commit("test", None, format!("{table} rewritten"))
+        .await?;
+    Ok(refreshed)
+}
+
+/// `usable,reason LIKE pattern` of a rollup in `system.rollups`.
+async fn listed_reason(s: &mut Session, rollup: &str, pattern: &str) -> Result<String> {
+    one(
+        s,
+        &format!(
+            "SELECT usable, reason LIKE '{pattern}' FROM system.rollups WHERE name = '{rollup}'"
+        ),
+    )
+    .await
+}
+
 /// Every probe answers the same with rollups on and off; returns how many used one.
 async fn probes_agree(s: &mut Session, probes: &[&str]) -> Result<usize> {
     let mut used = 0;
@@ -442,16 +484,7 @@ async fn appended_story() -> Result<()> {
     assert_eq!(probes_agree(&mut s, &ANSWERED[..3]).await?, 3);
 
     // Rows rewritten rather than appended: a full rebuild.
-    let mut tx = Transaction::begin(&warehouse).await?;
-    let plan = s
-        .ctx
-        .state()
-        .create_logical_plan("SELECT * FROM fact_enrollment")
-        .await?;
-    tx.overwrite_plan("public.fact_enrollment", plan, &s.ctx.state())
-        .await?;
-    let refreshed = Box::pin(refresh_stale(&mut tx, &warehouse, &|_| {})).await?;
-    tx.commit("test", None, "facts rewritten".into()).await?;
+    let refreshed = rewrite_table(&s, &warehouse, "fact_enrollment", true).await?;
     assert!(
         refreshed.len() == 3 && refreshed.iter().all(|r| r.mode == RefreshMode::Full),
         "{refreshed:?}"
@@ -461,16 +494,7 @@ async fn appended_story() -> Result<()> {
     // A dimension rewritten (as an SCD2 change rewrites it) by a writer that refreshes
     // nothing: the rollups joining it are stale, EXPLAIN says why, the others answer;
     // the next refresh rebuilds them (files were removed, so not incrementally).
-    let mut tx = Transaction::begin(&warehouse).await?;
-    let plan = s
-        .ctx
-        .state()
-        .create_logical_plan("SELECT * FROM dim_term")
-        .await?;
-    tx.overwrite_plan("public.dim_term", plan, &s.ctx.state())
-        .await?;
-    tx.commit("test", None, "a dimension rewritten".into())
-        .await?;
+    rewrite_table(&s, &warehouse, "dim_term", false).await?;
     let (_, why) = answer(&mut s, "on", APPENDED_PROBES[2]).await?;
     assert!(
         why.iter().any(|l| l.contains("enrollment_by_year")
@@ -557,10 +581,10 @@ async fn appended_story() -> Result<()> {
         "{orphaned:?}"
     );
     assert_eq!(
-        one(
+        listed_reason(
             &mut s,
-            "SELECT usable, reason LIKE 'disabled: 1 row(s) of public.fact_enrollment%orphan%' \
-             FROM system.rollups WHERE name = 'public.by_department'"
+            "public.by_department",
+            "disabled: 1 row(s) of public.fact_enrollment%orphan%"
         )
         .await?,
         "false,true"
