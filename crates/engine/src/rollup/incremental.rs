@@ -58,8 +58,6 @@ pub struct Merged {
     /// Rows the new states were computed from, as the scans counted them: the appended
     /// rows and the rows of the tables they were joined with.
     pub rows_read: u64,
-    /// The tables appended to.
-    pub appended: Vec<String>,
 }
 
 /// Everything an incremental refresh of one rollup reads.
@@ -96,9 +94,9 @@ pub async fn refresh(
     if appended.is_empty() {
         return Ok(None);
     }
-    // The new rows' states, one plan per appended table.
-    let mut planner = None;
-    let mut delta_plans = Vec::new();
+    // The new rows' states, one term per appended table, each run where it was planned.
+    let mut batches = Vec::new();
+    let mut rows_read = 0;
     for (i, changed) in appended.iter().enumerate() {
         let mut replaced: HashMap<String, Arc<dyn TableProvider>> = HashMap::new();
         for earlier in &appended[..i] {
@@ -120,16 +118,8 @@ pub async fn refresh(
         if definition.columns() != def.states {
             return Ok(None);
         }
-        delta_plans.push(assignment_plan(plan, &entry.definition, &[])?);
-        planner.get_or_insert(term);
-    }
-    let Some(planner) = planner else {
-        return Ok(None);
-    };
-    let state = planner.state();
-    let mut batches = Vec::new();
-    let mut rows_read = 0;
-    for plan in delta_plans {
+        let plan = assignment_plan(plan, &entry.definition, &[])?;
+        let state = term.state();
         let physical = state.create_physical_plan(&plan).await?;
         batches.extend(collect(physical.clone(), state.task_ctx()).await?);
         rows_read += scanned_rows(&physical);
@@ -137,6 +127,7 @@ pub async fn refresh(
     // The keys of the appended rows must hold like the others' (see `constraints`).
     let disabled = Box::pin(appended_violation(inputs, def, &appended)).await?;
 
+    let state = overlay_planner(inputs, &HashMap::new())?.state();
     let stored_table = inputs.warehouse.open_table_at(entry).await?;
     stored_table
         .update_datafusion_session(&state)
@@ -160,11 +151,7 @@ pub async fn refresh(
     }
     updated.disabled = disabled;
     tx.set_rollup(qualified, updated)?;
-    Ok(Some(Merged {
-        rows,
-        rows_read,
-        appended: appended.into_iter().map(|a| a.table).collect(),
-    }))
+    Ok(Some(Merged { rows, rows_read }))
 }
 
 /// The tables of `def` that changed since it was built, each only appended to; `None`

@@ -135,11 +135,7 @@ impl Limits {
             sleep: self
                 .deadline
                 .map(|(at, _)| Box::pin(tokio::time::sleep_until(at))),
-            limits: Limits {
-                turn: None,
-                ..self.clone()
-            },
-            turn: self.turn.clone(),
+            limits: self.clone(),
         })
     }
 }
@@ -150,15 +146,14 @@ struct Limited {
     inner: Option<SendableRecordBatchStream>,
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
     sleep: Option<Pin<Box<Sleep>>>,
-    /// Without the turn, which is held here until the stream ends.
+    /// Its turn is given back when the stream ends.
     limits: Limits,
-    turn: Option<Turn>,
 }
 
 impl Limited {
     fn stop(&mut self, err: EngineError) -> Poll<Option<datafusion::error::Result<RecordBatch>>> {
         self.inner = None;
-        self.turn = None;
+        self.limits.turn = None;
         self.limits.failed.store(true, Ordering::SeqCst);
         Poll::Ready(Some(Err(DataFusionError::External(Box::new(err)))))
     }
@@ -185,7 +180,7 @@ impl Stream for Limited {
         match &polled {
             Poll::Ready(None) => {
                 this.inner = None;
-                this.turn = None;
+                this.limits.turn = None;
             }
             Poll::Ready(Some(Err(_))) => this.limits.failed.store(true, Ordering::SeqCst),
             _ => {}
