@@ -71,6 +71,10 @@ pub enum StateKind {
     /// The distinct non-null values, as a JSON array of their text, sorted (merged by
     /// union; `COUNT(DISTINCT)` is the union's size).
     Distinct,
+    /// The non-null values (integers and decimals) with how many rows had each, as a
+    /// JSON array of `["<unscaled value>", count]` pairs sorted by value (merged by
+    /// adding counts; a median is read off the merged histogram).
+    Histogram,
 }
 
 impl StateKind {
@@ -82,6 +86,7 @@ impl StateKind {
             StateKind::Min => "min",
             StateKind::Max => "max",
             StateKind::Distinct => "distinct",
+            StateKind::Histogram => "histogram",
         }
     }
 }

@@ -93,7 +93,7 @@ pub fn states_plan(
         .states
         .iter()
         .filter(|s| s.column.kind != StateKind::Key)
-        .map(|s| s.compute.clone())
+        .map(|s| s.compute.clone().alias(&s.column.column))
         .collect();
     let grouped = LogicalPlanBuilder::from(aggregate.input.as_ref().clone())
         .aggregate(aggregate.group_expr.clone(), computes)

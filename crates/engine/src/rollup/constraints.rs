@@ -8,13 +8,14 @@
 //! still written, but *disabled* with the reason (`system.rollups`): queries are answered
 //! from the base tables until a refresh finds the keys whole again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type};
 use lyceum_catalog::WarehouseVersion;
 
 use super::build::DefinitionPlanner;
+use super::shape::{Shape, column_equality};
 use crate::error::Result;
 
 /// A single-column foreign key between two tables a rollup reads.
@@ -134,4 +135,68 @@ pub async fn violation(planner: &DefinitionPlanner, edges: &[Edge]) -> Result<Op
         }
     }
     Ok(None)
+}
+
+/// The dimensions a rollup of `shape` joins without changing its rows: each joined by
+/// one equality `kept.fk = dimension.key` along a catalog foreign key whose column is
+/// NOT NULL, and by nothing else. The keys of every such join are checked when states
+/// are written (no orphan, no duplicate), so each row of `kept` meets exactly one
+/// dimension row and a query that does not join the dimension reads the same rows: it
+/// can be answered from the rollup as if the join were not there. Dimension →
+/// (the table it is joined to, the canonical text of the join's equality).
+pub fn lossless_joins(
+    shape: &Shape,
+    manifest: &WarehouseVersion,
+) -> BTreeMap<String, (String, String)> {
+    let split = |text: &str| {
+        text.rsplit_once('.')
+            .map(|(t, c)| (t.to_string(), c.to_string()))
+    };
+    let mut joins = BTreeMap::new();
+    for dimension in &shape.tables {
+        let touching: Vec<(&String, &datafusion::logical_expr::Expr)> = shape
+            .predicates
+            .iter()
+            .filter(|(_, p)| {
+                p.column_refs().iter().any(|c| {
+                    c.relation
+                        .as_ref()
+                        .is_some_and(|r| r.to_string() == *dimension)
+                })
+            })
+            .collect();
+        let [(text, predicate)] = touching.as_slice() else {
+            continue;
+        };
+        let Some((a, b)) = column_equality(predicate) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (split(&a), split(&b)) else {
+            continue;
+        };
+        let ((kept, fk), (_, key)) = if b.0 == *dimension {
+            (a, b)
+        } else if a.0 == *dimension {
+            (b, a)
+        } else {
+            continue;
+        };
+        let Some(entry) = manifest.tables.get(&kept) else {
+            continue;
+        };
+        let along_key = entry.definition.foreign_keys.iter().any(|f| {
+            f.columns == [fk.clone()]
+                && f.references == *dimension
+                && f.ref_columns == [key.clone()]
+        });
+        let not_null = entry
+            .definition
+            .columns
+            .iter()
+            .any(|c| c.name == fk && !c.nullable);
+        if along_key && not_null && kept != *dimension {
+            joins.insert(dimension.clone(), (kept, (*text).clone()));
+        }
+    }
+    joins
 }

@@ -4,12 +4,16 @@
 
 use std::collections::BTreeSet;
 
+use arrow::datatypes::DataType;
+use datafusion::common::DFSchema;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, lit};
+use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, cast, lit};
 use lyceum_catalog::{StateColumn, StateKind};
 
+use super::histogram;
 use super::shape::{Refusal, Shape, TableNamer};
+use super::variance::Statistic;
 
 /// The aggregate at the top of a planned definition (under its projection and sort).
 pub fn top_aggregate(plan: &LogicalPlan) -> Result<&Aggregate, Refusal> {
@@ -32,7 +36,7 @@ pub fn top_aggregate(plan: &LogicalPlan) -> Result<&Aggregate, Refusal> {
 
 /// An aggregate call taken apart.
 pub struct Call<'a> {
-    /// The function's name (`sum`, `count`, `min`, `max`, `avg`).
+    /// The function's name (`sum`, `count`, `min`, `max`, `avg`, `var`, `median`...).
     pub name: String,
     pub argument: Option<&'a Expr>,
     pub distinct: bool,
@@ -78,8 +82,11 @@ pub fn counts_rows(argument: Option<&Expr>) -> bool {
     }
 }
 
-/// The states an aggregate needs, as (kind, argument) with `None` for rows.
-pub fn needed_states(expr: &Expr) -> Result<Vec<(StateKind, Option<Expr>)>, Refusal> {
+/// The states an aggregate over `input` needs, as (kind, argument) with `None` for rows.
+pub fn needed_states(
+    expr: &Expr,
+    input: &DFSchema,
+) -> Result<Vec<(StateKind, Option<Expr>)>, Refusal> {
     let call = call(expr)?;
     let arg = call.argument.cloned();
     if call.distinct {
@@ -97,12 +104,75 @@ pub fn needed_states(expr: &Expr) -> Result<Vec<(StateKind, Option<Expr>)>, Refu
         "min" => vec![(StateKind::Min, arg)],
         "max" => vec![(StateKind::Max, arg)],
         "avg" => vec![(StateKind::Sum, arg.clone()), (StateKind::Count, arg)],
+        name if Statistic::of(name).is_some() => {
+            let (arg, data_type) = beneath_float_cast(call.argument, input)?;
+            let Some(arg) = arg else {
+                return Err(format!("{expr} has no argument"));
+            };
+            let squares = squares(arg.clone(), &data_type).ok_or_else(|| {
+                format!(
+                    "{expr}: a rollup keeps exact sums of squares of integers and decimals only"
+                )
+            })?;
+            vec![
+                (StateKind::Count, Some(arg.clone())),
+                (StateKind::Sum, Some(arg)),
+                (StateKind::Sum, Some(squares)),
+            ]
+        }
+        "median" => {
+            let (arg, data_type) = beneath_float_cast(call.argument, input)?;
+            // A float8 median of decimals would be halved in float8 from their
+            // float8 values: not what a histogram of exact values finishes to.
+            let cast_decimal = matches!(data_type, DataType::Decimal128(..))
+                && matches!(call.argument, Some(Expr::Cast(_)));
+            if !histogram::kept(&data_type) || cast_decimal {
+                return Err(format!(
+                    "{expr}: a rollup keeps histograms of integers and decimals only, not of {data_type}"
+                ));
+            }
+            vec![(StateKind::Histogram, arg)]
+        }
         other => {
             return Err(format!(
                 "{other}() has no re-mergeable state in a rollup yet"
             ));
         }
     })
+}
+
+/// An argument DataFusion cast to float8 for `var`, `stddev` or `median`, as the exact
+/// integer or decimal beneath the cast (when it is one), with its type.
+fn beneath_float_cast(
+    argument: Option<&Expr>,
+    input: &DFSchema,
+) -> Result<(Option<Expr>, DataType), Refusal> {
+    let type_of = |e: &Expr| e.get_type(input).map_err(|e| e.to_string());
+    match argument {
+        Some(Expr::Cast(c)) if c.field.data_type() == &DataType::Float64 => {
+            let inner = type_of(&c.expr)?;
+            if inner.is_integer() || matches!(inner, DataType::Decimal128(..)) {
+                Ok((Some(c.expr.as_ref().clone()), inner))
+            } else {
+                Ok((argument.cloned(), DataType::Float64))
+            }
+        }
+        Some(a) => Ok((Some(a.clone()), type_of(a)?)),
+        None => Ok((None, DataType::Null)),
+    }
+}
+
+/// `x²` exactly: a decimal's square at twice its scale, an integer's as a decimal of
+/// 38 digits (no overflow); `None` for other types.
+pub fn squares(x: Expr, data_type: &DataType) -> Option<Expr> {
+    match data_type {
+        DataType::Decimal128(..) => Some(x.clone() * x),
+        t if t.is_integer() => {
+            let wide = cast(x, DataType::Decimal128(20, 0));
+            Some(wide.clone() * wide)
+        }
+        _ => None,
+    }
 }
 
 /// A stored state: its column, what it holds, and the expression that computes it from
@@ -162,7 +232,7 @@ impl Definition {
             if expr.exists(|e| Ok(e.is_volatile_node())).unwrap_or(true) {
                 return Err(format!("{expr} is volatile"));
             }
-            for (kind, argument) in needed_states(expr)? {
+            for (kind, argument) in needed_states(expr, aggregate.input.schema())? {
                 let text = match &argument {
                     Some(a) => shape.normalise(a)?.to_string(),
                     None => "*".to_string(),
@@ -218,6 +288,7 @@ fn state_aggregate(kind: StateKind, argument: Option<Expr>) -> Expr {
         StateKind::Min => min(argument),
         StateKind::Max => max(argument),
         StateKind::Distinct => super::distinct_set::distinct_set(argument),
+        StateKind::Histogram => super::histogram::histogram(argument),
         StateKind::Key => argument,
     }
 }

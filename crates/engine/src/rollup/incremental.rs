@@ -5,7 +5,8 @@
 //!
 //! A rollup's input is an inner join of its tables, filtered row by row, so it is linear
 //! in each table: with changed tables `T1..Tk`, each `Ti = Ti_old + ΔTi` (Δ: the Delta
-//! files added since the build, none removed),
+//! files added since the build, none removed; or, for a table rewritten with every old
+//! row kept, such as a dimension a load rewrote to add rows, the rows that are new),
 //!
 //! ```text
 //! new input = old input + Σi ( T1_old .. T(i-1)_old ⋈ ΔTi ⋈ T(i+1)_new .. Tk_new ⋈ unchanged )
@@ -14,7 +15,7 @@
 //! Each term is the definition planned over an [`Overlay`] of the version that reads
 //! those tables so; its states are merged with the stored ones group by group (sums and
 //! counts by sum, minima by min, maxima by max, distinct sets by union). Anything else
-//! (a table rewritten or deleted from, a definition whose states differ from the stored
+//! (a row changed or deleted, a definition whose states differ from the stored
 //! ones, a rollup disabled by a broken key) is rebuilt in full by the caller.
 
 use std::collections::{HashMap, HashSet};
@@ -33,7 +34,9 @@ use lyceum_catalog::{ROLLUP_STATE_FORMAT, RollupDef, StateKind, TableEntry, Ware
 use super::build::{DefinitionPlanner, states_plan};
 use super::constraints;
 use super::distinct_set::distinct_union;
+use super::histogram::histogram_union;
 use super::overlay::Overlay;
+use super::row_delta;
 use super::set::{RollupSet, provider_address};
 use crate::error::{EngineError, Result};
 use crate::session::sandbox::assign::assignment_plan;
@@ -88,16 +91,24 @@ pub async fn refresh(
     if def.disabled.is_some() || def.state_format != ROLLUP_STATE_FORMAT {
         return Ok(None);
     }
-    let Some(appended) = appends(inputs.warehouse, inputs.manifest, def).await? else {
+    let Some(appended) = appends(inputs, def).await? else {
         return Ok(None);
     };
     if appended.is_empty() {
         return Ok(None);
     }
+    let appended = referencing_first(
+        appended,
+        &constraints::edges(inputs.manifest, &def.built_from.keys().cloned().collect()),
+    );
+    let joins = join_predicates(inputs, def).await?;
     // The new rows' states, one term per appended table, each run where it was planned.
     let mut batches = Vec::new();
     let mut rows_read = 0;
     for (i, changed) in appended.iter().enumerate() {
+        if empty_term(inputs, def, &appended, i, &joins) {
+            continue;
+        }
         let mut replaced: HashMap<String, Arc<dyn TableProvider>> = HashMap::new();
         for earlier in &appended[..i] {
             replaced.insert(earlier.table.clone(), earlier.old.clone());
@@ -154,16 +165,77 @@ pub async fn refresh(
     Ok(Some(Merged { rows, rows_read }))
 }
 
-/// The tables of `def` that changed since it was built, each only appended to; `None`
-/// when one changed otherwise (files removed: rewritten, replaced or deleted from).
-async fn appends(
-    warehouse: &Warehouse,
-    manifest: &WarehouseVersion,
+/// `appended` with every table before the tables it refers to (facts before their
+/// dimensions), so that a dimension's term reads the facts at their old version.
+fn referencing_first(mut appended: Vec<Appended>, edges: &[constraints::Edge]) -> Vec<Appended> {
+    let mut ordered = Vec::with_capacity(appended.len());
+    while !appended.is_empty() {
+        // A table no other remaining table refers to goes next (any, on a cycle).
+        let next = (0..appended.len())
+            .find(|&i| {
+                !edges.iter().any(|e| {
+                    e.references == appended[i].table
+                        && e.table != appended[i].table
+                        && appended.iter().any(|a| a.table == e.table)
+                })
+            })
+            .unwrap_or(0);
+        ordered.push(appended.remove(next));
+    }
+    ordered
+}
+
+/// The canonical texts of the definition's conditions (its joins among them).
+async fn join_predicates(inputs: &Inputs<'_>, def: &RollupDef) -> Result<HashSet<String>> {
+    let planner = overlay_planner(inputs, &HashMap::new())?;
+    let (_, analysed) = planner.plan(&def.query).await?;
+    let namer = |source: &Arc<dyn TableSource>| inputs.set.name_of(source);
+    Ok(match states_plan(&analysed, &namer) {
+        Ok((definition, _)) => definition.shape.predicates.into_keys().collect(),
+        Err(_) => HashSet::new(),
+    })
+}
+
+/// Whether term `i` (tables before it at their old version, `appended[i]` its new rows
+/// only) is provably empty: a table at its old version joins the new rows by a foreign
+/// key to their key. The old table's keys all had their row when the states were last
+/// written (checked then: the rollup would be disabled otherwise), and the new rows'
+/// keys are none of those rows' (the key is unique in the new version, checked with
+/// this refresh, and the old rows are still there), so no old row meets a new one.
+fn empty_term(
+    inputs: &Inputs<'_>,
     def: &RollupDef,
-) -> Result<Option<Vec<Appended>>> {
+    appended: &[Appended],
+    i: usize,
+    joins: &HashSet<String>,
+) -> bool {
+    let changed = &appended[i].table;
+    let at_old = |table: &str| {
+        appended[..i].iter().any(|a| a.table == table) || !appended.iter().any(|a| a.table == table)
+    };
+    let tables = def.built_from.keys().cloned().collect();
+    constraints::edges(inputs.manifest, &tables)
+        .iter()
+        .any(|e| {
+            if e.references != *changed || e.table == *changed || !at_old(&e.table) {
+                return false;
+            }
+            let mut sides = [
+                format!("{}.{}", e.table, e.column),
+                format!("{}.{}", e.references, e.ref_column),
+            ];
+            sides.sort();
+            joins.contains(&format!("{} = {}", sides[0], sides[1]))
+        })
+}
+
+/// The tables of `def` that changed since it was built, each only appended to (Delta files
+/// added, or rewritten with every old row kept: see [`row_delta`]); `None` when one
+/// changed otherwise (a row removed or changed).
+async fn appends(inputs: &Inputs<'_>, def: &RollupDef) -> Result<Option<Vec<Appended>>> {
     let mut appended = Vec::new();
     for (table, built) in &def.built_from {
-        let Some(entry) = manifest.tables.get(table) else {
+        let Some(entry) = inputs.manifest.tables.get(table) else {
             return Ok(None);
         };
         if entry.delta_version == *built {
@@ -176,21 +248,55 @@ async fn appends(
             delta_version: *built,
             ..entry.clone()
         };
-        let old = warehouse.open_table_at(&then).await?;
-        let new = warehouse.open_table_at(entry).await?;
+        let old = inputs.warehouse.open_table_at(&then).await?;
+        let new = inputs.warehouse.open_table_at(entry).await?;
         let before = files(&old, table)?;
         let now = files(&new, table)?;
-        if !before.is_subset(&now) {
-            return Ok(None);
-        }
-        let added: Vec<String> = now.difference(&before).cloned().collect();
+        let old_provider = old.table_provider().await?;
+        let added = if before.is_subset(&now) {
+            let added: Vec<String> = now.difference(&before).cloned().collect();
+            new.table_provider().with_file_paths(added).await?
+        } else {
+            if entry.rows > row_delta::ROW_DELTA_LIMIT
+                || rows_of(&old, table)? > row_delta::ROW_DELTA_LIMIT
+            {
+                return Ok(None);
+            }
+            let state = overlay_planner(inputs, &HashMap::new())?.state();
+            for version in [&old, &new] {
+                version
+                    .update_datafusion_session(&state)
+                    .map_err(|e| EngineError::delta(table.clone(), e))?;
+            }
+            let new_provider = new.table_provider().await?;
+            match row_delta::added_rows(&state, old_provider.clone(), new_provider).await? {
+                Some(added) => added,
+                None => return Ok(None),
+            }
+        };
         appended.push(Appended {
             table: table.clone(),
-            old: old.table_provider().await?,
-            added: new.table_provider().with_file_paths(added).await?,
+            old: old_provider,
+            added,
         });
     }
     Ok(Some(appended))
+}
+
+/// The rows of one Delta version of a table, from its files' statistics (`u64::MAX`
+/// when a file does not say).
+fn rows_of(table: &DeltaTable, name: &str) -> Result<u64> {
+    let state = table
+        .snapshot()
+        .map_err(|e| EngineError::delta(name.to_string(), e))?;
+    let mut rows = 0u64;
+    for file in state.log_data().iter() {
+        match file.num_records() {
+            Some(n) => rows = rows.saturating_add(n as u64),
+            None => return Ok(u64::MAX),
+        }
+    }
+    Ok(rows)
 }
 
 /// The data files of one Delta version of a table.
@@ -268,6 +374,7 @@ fn merge_plan(stored: LogicalPlan, new: LogicalPlan, def: &RollupDef) -> Result<
             StateKind::Min => merges.push(min(c).alias(&state.column)),
             StateKind::Max => merges.push(max(c).alias(&state.column)),
             StateKind::Distinct => merges.push(distinct_union(c).alias(&state.column)),
+            StateKind::Histogram => merges.push(histogram_union(c).alias(&state.column)),
         }
     }
     let grouped = LogicalPlanBuilder::from(stored)

@@ -8,6 +8,7 @@
 //! rows: groups of the rollup are finer than or equal to the query's, so merging their
 //! states gives what the query would compute from the base rows.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
@@ -23,9 +24,11 @@ use datafusion::logical_expr::{
 use lyceum_catalog::StateKind;
 
 use super::decimal_avg::decimal_avg;
-use super::definition::{Definition, call, counts_rows};
+use super::definition::{Definition, call, counts_rows, needed_states};
 use super::distinct_set::distinct_count;
+use super::histogram::histogram_median;
 use super::shape::{Refusal, Shape, canonical};
+use super::variance::{Statistic, variance};
 
 /// A rollup ready to answer queries of one warehouse version.
 #[derive(Clone)]
@@ -34,6 +37,10 @@ pub struct Usable {
     pub source: Arc<dyn TableSource>,
     /// The name its rows are scanned under (`schema.view`).
     pub reference: TableReference,
+    /// The dimensions it joins without changing its rows (see
+    /// [`super::constraints::lossless_joins`]): a query that does not join them is
+    /// answered as if the rollup did not either.
+    pub lossless: BTreeMap<String, (String, String)>,
 }
 
 /// The plan answering `aggregate` (whose input has `shape`) from `rollup`, with the same
@@ -44,7 +51,22 @@ pub fn answer(
     rollup: &Usable,
 ) -> Result<LogicalPlan, Refusal> {
     let def = &rollup.definition;
-    if def.shape.tables != shape.tables {
+    // The rollup may join more dimensions than the query, where those joins keep its rows.
+    let mut dropped = BTreeSet::new();
+    for table in def.shape.tables.difference(&shape.tables) {
+        match rollup.lossless.get(table) {
+            Some((kept, join)) if shape.tables.contains(kept) => {
+                dropped.insert(join.as_str());
+            }
+            _ => {
+                dropped.clear();
+                break;
+            }
+        }
+    }
+    if !shape.tables.is_subset(&def.shape.tables)
+        || dropped.len() != def.shape.tables.difference(&shape.tables).count()
+    {
         return Err(format!(
             "it reads {}, the query reads {}",
             list(def.shape.tables.iter()),
@@ -55,7 +77,7 @@ pub fn answer(
         .shape
         .predicates
         .keys()
-        .find(|p| !shape.predicates.contains_key(*p))
+        .find(|p| !shape.predicates.contains_key(*p) && !dropped.contains(p.as_str()))
     {
         return Err(format!("the query does not have its condition {missing}"));
     }
@@ -215,6 +237,29 @@ impl Onto<'_> {
         }
     }
 
+    /// The stored columns of the states the definition derives for `expr` (as
+    /// [`needed_states`] derives them, arguments beneath DataFusion's casts included).
+    fn derived_states(
+        &self,
+        expr: &Expr,
+        shape: &Shape,
+        input: &datafusion::common::DFSchema,
+    ) -> Result<Vec<Expr>, Refusal> {
+        let def = &self.rollup.definition;
+        let mut columns = Vec::new();
+        for (kind, argument) in needed_states(expr, input)? {
+            let text = match &argument {
+                Some(a) => shape.normalise(a)?.to_string(),
+                None => "*".to_string(),
+            };
+            let column = def
+                .state(kind, &text)
+                .ok_or_else(|| format!("{expr}: the rollup stores no {} of {text}", kind.name()))?;
+            columns.push(self.column(column));
+        }
+        Ok(columns)
+    }
+
     /// The merge answering one aggregate call, and whether it counts (a count of no
     /// rollup rows is 0, not NULL).
     fn merge(
@@ -308,9 +353,27 @@ impl Onto<'_> {
                     )),
                 }
             }
-            other => Err(format!(
-                "{other}() has no re-mergeable state in a rollup yet"
-            )),
+            "median" => {
+                let output = expr.get_type(input).map_err(|e| e.to_string())?;
+                let [histogram] = <[Expr; 1]>::try_from(self.derived_states(expr, shape, input)?)
+                    .map_err(|_| format!("internal: {expr} needs one state"))?;
+                Ok((histogram_median(histogram, output), false))
+            }
+            name => match Statistic::of(name) {
+                Some(statistic) => {
+                    let merged = self
+                        .derived_states(expr, shape, input)?
+                        .into_iter()
+                        .map(sum)
+                        .collect::<Vec<_>>();
+                    let [count, total, squares] = <[Expr; 3]>::try_from(merged)
+                        .map_err(|_| format!("internal: {expr} needs three states"))?;
+                    Ok((variance(statistic, count, total, squares), false))
+                }
+                None => Err(format!(
+                    "{name}() has no re-mergeable state in a rollup yet"
+                )),
+            },
         }
     }
 }

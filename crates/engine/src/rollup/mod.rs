@@ -23,14 +23,17 @@ mod decimal_avg;
 pub mod defaults;
 pub mod definition;
 pub mod distinct_set;
+pub mod histogram;
 pub mod incremental;
 pub mod matcher;
 pub mod overlay;
 pub mod refresh;
+mod row_delta;
 pub mod rule;
 pub mod set;
 pub mod shape;
 pub mod system_table;
+mod variance;
 
 pub use rule::{RollupMode, RollupRule, RollupSlot};
 pub use set::RollupSet;

@@ -42,6 +42,8 @@ pub struct Refreshed {
     /// Why it must not answer queries, when a key it joins on is broken.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<String>,
+    /// How long the refresh took.
+    pub seconds: f64,
 }
 
 /// Refreshes every rollup of `tx`'s pending version that its tables' versions make stale;
@@ -79,7 +81,13 @@ pub async fn refresh_stale(
     let mut refreshed = Vec::new();
     for (qualified, name, query) in stale {
         progress(&qualified);
-        let outcome = Box::pin(refresh_one(&inputs, tx, &qualified, &name, &query)).await;
+        let started = std::time::Instant::now();
+        let outcome = Box::pin(refresh_one(&inputs, tx, &qualified, &name, &query))
+            .await
+            .map(|done| Refreshed {
+                seconds: started.elapsed().as_secs_f64(),
+                ..done
+            });
         match outcome {
             Ok(done) => {
                 info!(
@@ -88,6 +96,7 @@ pub async fn refresh_stale(
                     mode = ?done.mode,
                     rows_read = ?done.rows_read,
                     disabled = ?done.disabled,
+                    seconds = done.seconds,
                     "rollup refreshed"
                 );
                 refreshed.push(done);
@@ -116,6 +125,7 @@ async fn refresh_one(
             mode: RefreshMode::Incremental,
             rows_read: Some(merged.rows_read),
             disabled: disabled_reason(tx, qualified),
+            seconds: 0.0,
         });
     }
     let built = build(
@@ -134,6 +144,7 @@ async fn refresh_one(
         mode: RefreshMode::Full,
         rows_read: None,
         disabled: disabled_reason(tx, qualified),
+        seconds: 0.0,
     })
 }
 

@@ -147,10 +147,12 @@ impl RollupSet {
         }
         let table = &opened.entry.definition;
         let reference = TableReference::partial(table.schema.as_str(), table.name.as_str());
+        let lossless = super::constraints::lossless_joins(&definition.shape, manifest);
         Ok(Usable {
             definition,
             source: provider_as_source(opened.provider.clone()),
             reference,
+            lossless,
         })
     }
 

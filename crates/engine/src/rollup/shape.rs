@@ -258,7 +258,7 @@ fn is_subquery(e: &Expr) -> bool {
 }
 
 /// `a = b` between two columns, as their canonical texts.
-fn column_equality(expr: &Expr) -> Option<(String, String)> {
+pub fn column_equality(expr: &Expr) -> Option<(String, String)> {
     match expr {
         Expr::BinaryExpr(BinaryExpr {
             left,

@@ -53,9 +53,10 @@ pub(crate) struct Limits {
     deadline: Option<(Instant, Duration)>,
     /// Set when a wrapped stream ends with an error (the session's transaction fails).
     failed: Arc<AtomicBool>,
-    /// The statement's turn to run (see [`crate::memory`]): held by its streams until
-    /// they end or are dropped.
-    turn: Option<Turn>,
+    /// The statement's turn to run (see [`crate::memory`]): taken before its work runs
+    /// (a query answered from the result cache never takes one), held by its streams
+    /// until they end or are dropped. Shared by the statement's clones of its limits.
+    turn: Arc<std::sync::Mutex<Option<Turn>>>,
 }
 
 /// A session's turn to run statements, one of the server's `running` permits. A
@@ -69,17 +70,20 @@ impl Limits {
             token,
             deadline: timeout.map(|t| (Instant::now() + t, t)),
             failed: Arc::new(AtomicBool::new(false)),
-            turn: None,
+            turn: Arc::default(),
         }
     }
 
     /// Waits (within the statement's timeout and cancel) for a turn among `turns`, unless
     /// the session still holds one.
     pub(crate) async fn take_turn(
-        &mut self,
+        &self,
         turns: &Arc<tokio::sync::Semaphore>,
         held: &mut std::sync::Weak<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<()> {
+        if self.holds_turn() {
+            return Ok(());
+        }
         let turn = match held.upgrade() {
             Some(turn) => turn,
             None => {
@@ -95,8 +99,22 @@ impl Limits {
                 turn
             }
         };
-        self.turn = Some(turn);
+        if let Ok(mut slot) = self.turn.lock() {
+            *slot = Some(turn);
+        }
         Ok(())
+    }
+
+    /// Whether the statement holds its turn now.
+    pub(crate) fn holds_turn(&self) -> bool {
+        self.turn.lock().is_ok_and(|slot| slot.is_some())
+    }
+
+    /// Gives the statement's turn back (its work is done).
+    fn give_back_turn(&self) {
+        if let Ok(mut slot) = self.turn.lock() {
+            *slot = None;
+        }
     }
 
     /// Whether a stream of this statement ended with an error.
@@ -153,7 +171,7 @@ struct Limited {
 impl Limited {
     fn stop(&mut self, err: EngineError) -> Poll<Option<datafusion::error::Result<RecordBatch>>> {
         self.inner = None;
-        self.limits.turn = None;
+        self.limits.give_back_turn();
         self.limits.failed.store(true, Ordering::SeqCst);
         Poll::Ready(Some(Err(DataFusionError::External(Box::new(err)))))
     }
@@ -180,7 +198,7 @@ impl Stream for Limited {
         match &polled {
             Poll::Ready(None) => {
                 this.inner = None;
-                this.limits.turn = None;
+                this.limits.give_back_turn();
             }
             Poll::Ready(Some(Err(_))) => this.limits.failed.store(true, Ordering::SeqCst),
             _ => {}

@@ -666,9 +666,7 @@ impl Session {
         );
         self.info.set_activity("active", Some(&prepared.sql));
         let result = async {
-            let limits = self
-                .begin_statement(prepared.action.ends_transaction())
-                .await?;
+            let limits = self.begin_statement(&prepared.action).await?;
             let result = self.run_prepared(prepared, params, &limits).await;
             self.end_statement(&result, &limits);
             result
@@ -728,13 +726,30 @@ impl Session {
 
     /// Runs one statement under the session's transaction rules and limits.
     async fn run(&mut self, action: &Action) -> Result<QueryOutput> {
-        let limits = self.begin_statement(action.ends_transaction()).await?;
+        let limits = self.begin_statement(action).await?;
         let result = self.run_action(action, &limits).await;
         self.end_statement(&result, &limits);
         result
     }
 
-    async fn begin_statement(&mut self, ends_transaction: bool) -> Result<Limits> {
+    /// Starts a statement: its limits, and its turn to run unless it is a query (a query
+    /// takes its turn once the result cache has not answered it, see `run_plan`).
+    async fn begin_statement(&mut self, action: &Action) -> Result<Limits> {
+        let limits = self.begin_work(action.ends_transaction()).await?;
+        if !matches!(action, Action::Query(_)) {
+            limits.take_turn(&self.engine.turns, &mut self.turn).await?;
+        }
+        Ok(limits)
+    }
+
+    /// Starts a statement that does work at once (writes), with its turn.
+    async fn begin_write(&mut self) -> Result<Limits> {
+        let limits = self.begin_work(false).await?;
+        limits.take_turn(&self.engine.turns, &mut self.turn).await?;
+        Ok(limits)
+    }
+
+    async fn begin_work(&mut self, ends_transaction: bool) -> Result<Limits> {
         if self.info.is_terminated() {
             return Err(EngineError::Terminated);
         }
@@ -743,9 +758,7 @@ impl Session {
             return Err(EngineError::InFailedTransaction);
         }
         let timeout = self.info.settings().statement_timeout();
-        let mut limits = Limits::new(self.canceller.start(), timeout);
-        limits.take_turn(&self.engine.turns, &mut self.turn).await?;
-        Ok(limits)
+        Ok(Limits::new(self.canceller.start(), timeout))
     }
 
     /// Re-reads the user's rights when users changed since this session last looked: a
@@ -1204,6 +1217,7 @@ impl Session {
                 command: "SELECT",
             });
         }
+        limits.take_turn(&self.engine.turns, &mut self.turn).await?;
         let df = limits
             .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
             .await?;

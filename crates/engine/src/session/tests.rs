@@ -945,6 +945,8 @@ async fn statements_wait_their_turn() -> Result<()> {
     let mut a = engine.session(Identity::local())?;
     let mut b = engine.session(Identity::local())?;
     b.execute("SET statement_timeout = '300ms'").await?;
+    let cached = "SELECT count(*) FROM dim_term";
+    let terms = one(&mut b, cached).await?;
 
     // A's rows are not read yet: A holds the only turn.
     let open = a.execute("SELECT 1; SELECT 2").await?;
@@ -955,6 +957,10 @@ async fn statements_wait_their_turn() -> Result<()> {
     );
     let err = b.execute("SELECT 3").await.err().map(|e| e.kind());
     assert_eq!(err, Some(crate::error::ErrorKind::QueryCanceled));
+    // An answer the result cache holds needs no turn.
+    let hits = engine.result_cache().counts().0;
+    assert_eq!(one(&mut b, cached).await?, terms);
+    assert_eq!(engine.result_cache().counts().0, hits + 1);
 
     // Read (or dropped): the turn is free.
     for output in open {

@@ -127,9 +127,10 @@ pub(crate) fn summary(report: &LoadReport, warehouse: &Warehouse) -> String {
                 (RefreshMode::Full, _) => "rebuilt".to_string(),
             };
             text.push_str(&format!(
-                "  {}  {}  ({how})\n",
+                "  {}  {}  ({how}, {:.2} s)\n",
                 done.rollup,
-                thousands(done.rows)
+                thousands(done.rows),
+                done.seconds
             ));
             if let Some(reason) = &done.disabled {
                 text.push_str(&format!("    disabled: {reason}\n"));

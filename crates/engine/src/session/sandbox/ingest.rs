@@ -98,7 +98,7 @@ impl Session {
         let sql = format!("-- ingest into {}", ingest.table);
         self.info.set_activity("active", Some(&sql));
         let result = async {
-            let limits = self.begin_statement(false).await?;
+            let limits = self.begin_write().await?;
             let result = self.run_ingest(ingest, schema, batches, &limits).await;
             self.end_statement(&result, &limits);
             result

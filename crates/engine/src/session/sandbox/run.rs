@@ -427,7 +427,7 @@ impl Session {
             return Err(EngineError::Internal("no COPY is in progress".into()));
         };
         self.info.set_activity("active", Some(&copy.sql));
-        let limits = self.begin_statement(false).await?;
+        let limits = self.begin_write().await?;
         let result = self.finish_copy(copy, &limits).await;
         self.end_statement(&result, &limits);
         self.note_idle();
