@@ -164,7 +164,7 @@ fn beneath_float_cast(
 
 /// `x²` exactly: a decimal's square at twice its scale, an integer's as a decimal of
 /// 38 digits (no overflow); `None` for other types.
-pub fn squares(x: Expr, data_type: &DataType) -> Option<Expr> {
+fn squares(x: Expr, data_type: &DataType) -> Option<Expr> {
     match data_type {
         DataType::Decimal128(..) => Some(x.clone() * x),
         t if t.is_integer() => {

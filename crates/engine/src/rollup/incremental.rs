@@ -97,16 +97,14 @@ pub async fn refresh(
     if appended.is_empty() {
         return Ok(None);
     }
-    let appended = referencing_first(
-        appended,
-        &constraints::edges(inputs.manifest, &def.built_from.keys().cloned().collect()),
-    );
+    let edges = constraints::edges(inputs.manifest, &def.built_from.keys().cloned().collect());
+    let appended = referencing_first(appended, &edges);
     let joins = join_predicates(inputs, def).await?;
     // The new rows' states, one term per appended table, each run where it was planned.
     let mut batches = Vec::new();
     let mut rows_read = 0;
     for (i, changed) in appended.iter().enumerate() {
-        if empty_term(inputs, def, &appended, i, &joins) {
+        if empty_term(&edges, &appended, i, &joins) {
             continue;
         }
         let mut replaced: HashMap<String, Arc<dyn TableProvider>> = HashMap::new();
@@ -203,30 +201,27 @@ async fn join_predicates(inputs: &Inputs<'_>, def: &RollupDef) -> Result<HashSet
 /// keys are none of those rows' (the key is unique in the new version, checked with
 /// this refresh, and the old rows are still there), so no old row meets a new one.
 fn empty_term(
-    inputs: &Inputs<'_>,
-    def: &RollupDef,
+    edges: &[constraints::Edge],
     appended: &[Appended],
     i: usize,
     joins: &HashSet<String>,
 ) -> bool {
     let changed = &appended[i].table;
+    // Tables before `i` are at their old version in this term, and so are unchanged ones.
     let at_old = |table: &str| {
         appended[..i].iter().any(|a| a.table == table) || !appended.iter().any(|a| a.table == table)
     };
-    let tables = def.built_from.keys().cloned().collect();
-    constraints::edges(inputs.manifest, &tables)
-        .iter()
-        .any(|e| {
-            if e.references != *changed || e.table == *changed || !at_old(&e.table) {
-                return false;
-            }
-            let mut sides = [
-                format!("{}.{}", e.table, e.column),
-                format!("{}.{}", e.references, e.ref_column),
-            ];
-            sides.sort();
-            joins.contains(&format!("{} = {}", sides[0], sides[1]))
-        })
+    edges.iter().any(|e| {
+        if e.references != *changed || e.table == *changed || !at_old(&e.table) {
+            return false;
+        }
+        let mut sides = [
+            format!("{}.{}", e.table, e.column),
+            format!("{}.{}", e.references, e.ref_column),
+        ];
+        sides.sort();
+        joins.contains(&format!("{} = {}", sides[0], sides[1]))
+    })
 }
 
 /// The tables of `def` that changed since it was built, each only appended to (Delta files

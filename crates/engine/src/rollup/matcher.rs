@@ -51,28 +51,27 @@ pub fn answer(
     rollup: &Usable,
 ) -> Result<LogicalPlan, Refusal> {
     let def = &rollup.definition;
-    // The rollup may join more dimensions than the query, where those joins keep its rows.
-    let mut dropped = BTreeSet::new();
-    for table in def.shape.tables.difference(&shape.tables) {
-        match rollup.lossless.get(table) {
-            Some((kept, join)) if shape.tables.contains(kept) => {
-                dropped.insert(join.as_str());
-            }
-            _ => {
-                dropped.clear();
-                break;
-            }
-        }
-    }
-    if !shape.tables.is_subset(&def.shape.tables)
-        || dropped.len() != def.shape.tables.difference(&shape.tables).count()
-    {
+    // The rollup may join more dimensions than the query, where those joins keep its rows:
+    // the conditions of those joins are then not the query's to have.
+    let dropped: Option<BTreeSet<&str>> = def
+        .shape
+        .tables
+        .difference(&shape.tables)
+        .map(|table| {
+            rollup
+                .lossless
+                .get(table)
+                .filter(|(kept, _)| shape.tables.contains(kept))
+                .map(|(_, join)| join.as_str())
+        })
+        .collect();
+    let (true, Some(dropped)) = (shape.tables.is_subset(&def.shape.tables), dropped) else {
         return Err(format!(
             "it reads {}, the query reads {}",
             list(def.shape.tables.iter()),
             list(shape.tables.iter())
         ));
-    }
+    };
     if let Some(missing) = def
         .shape
         .predicates

@@ -81,13 +81,7 @@ pub async fn refresh_stale(
     let mut refreshed = Vec::new();
     for (qualified, name, query) in stale {
         progress(&qualified);
-        let started = std::time::Instant::now();
-        let outcome = Box::pin(refresh_one(&inputs, tx, &qualified, &name, &query))
-            .await
-            .map(|done| Refreshed {
-                seconds: started.elapsed().as_secs_f64(),
-                ..done
-            });
+        let outcome = Box::pin(refresh_one(&inputs, tx, &qualified, &name, &query)).await;
         match outcome {
             Ok(done) => {
                 info!(
@@ -118,6 +112,7 @@ async fn refresh_one(
     name: &str,
     query: &str,
 ) -> Result<Refreshed> {
+    let started = std::time::Instant::now();
     if let Some(merged) = incremental::refresh(inputs, tx, qualified).await? {
         return Ok(Refreshed {
             rollup: qualified.to_string(),
@@ -125,7 +120,7 @@ async fn refresh_one(
             mode: RefreshMode::Incremental,
             rows_read: Some(merged.rows_read),
             disabled: disabled_reason(tx, qualified),
-            seconds: 0.0,
+            seconds: started.elapsed().as_secs_f64(),
         });
     }
     let built = build(
@@ -144,7 +139,7 @@ async fn refresh_one(
         mode: RefreshMode::Full,
         rows_read: None,
         disabled: disabled_reason(tx, qualified),
-        seconds: 0.0,
+        seconds: started.elapsed().as_secs_f64(),
     })
 }
 

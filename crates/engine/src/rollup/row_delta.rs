@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use arrow::array::{RecordBatch, UInt32Array};
 use arrow::compute::take_record_batch;
-use arrow::row::{OwnedRow, RowConverter, SortField};
+use arrow::row::{RowConverter, SortField};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::execution::SessionState;
@@ -43,10 +43,11 @@ pub async fn added_rows(
             .map(|f| SortField::new(f.data_type().clone()))
             .collect(),
     )?;
-    let mut unmatched: HashMap<OwnedRow, u64> = HashMap::new();
+    // Old rows in the row format (bytes) → how many are not matched by a new row yet.
+    let mut unmatched: HashMap<Vec<u8>, u64> = HashMap::new();
     for batch in read(state, old).await? {
         for row in converter.convert_columns(batch.columns())?.iter() {
-            *unmatched.entry(row.owned()).or_default() += 1;
+            *unmatched.entry(row.as_ref().to_vec()).or_default() += 1;
         }
     }
     let mut added = Vec::new();
@@ -54,7 +55,7 @@ pub async fn added_rows(
         let rows = converter.convert_columns(batch.columns())?;
         let mut fresh = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            match unmatched.get_mut(&row.owned()) {
+            match unmatched.get_mut(row.as_ref()) {
                 Some(n) if *n > 0 => *n -= 1,
                 _ => fresh.push(u32::try_from(i).unwrap_or(u32::MAX)),
             }

@@ -106,7 +106,7 @@ impl Limits {
     }
 
     /// Whether the statement holds its turn now.
-    pub(crate) fn holds_turn(&self) -> bool {
+    fn holds_turn(&self) -> bool {
         self.turn.lock().is_ok_and(|slot| slot.is_some())
     }
 
