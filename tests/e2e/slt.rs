@@ -393,7 +393,12 @@ async fn slt_files_pass_over_pgwire() {
 /// The files whose statements PostgreSQL itself understands (records that need Lyceum's
 /// data or features say `onlyif lyceum`): played against PostgreSQL 15 too, so that their
 /// expected results are PostgreSQL's, not a guess.
-const PORTABLE: &[&str] = &["errors.slt", "settings.slt", "transactions.slt"];
+const PORTABLE: &[&str] = &[
+    "errors.slt",
+    "settings.slt",
+    "statistics.slt",
+    "transactions.slt",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portable_slt_files_pass_on_postgres_15() {

@@ -24,8 +24,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::ColumnDef;
 
-/// The format of the stored states this build writes and the newest it reads.
-pub const ROLLUP_STATE_FORMAT: u32 = 1;
+/// The format of the stored states this build writes and the newest it reads. 1: distinct
+/// sets as JSON arrays of text; 2: distinct sets as roaring bitmaps (tagged text, see the
+/// engine's `rollup::distinct_set`). A build reads every older format; a rollup in an
+/// older one is rebuilt (not incrementally refreshed) by the next refresh.
+pub const ROLLUP_STATE_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollupDef {

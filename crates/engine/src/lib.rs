@@ -7,12 +7,14 @@
 //! - [`warehouse`] opens the warehouse by URL, pins warehouse versions, and commits them.
 //! - [`session`] is the one query layer every endpoint (CLI, Postgres wire, Flight) shares.
 //! - [`memory`] is the server's memory pool and each query's share of it.
+//! - [`aggregates`] are the aggregate functions Lyceum computes itself (exact regressions).
 //! - [`auth`] checks users' credentials for every endpoint.
 //! - [`pgcatalog`] is PostgreSQL's system catalog over Lyceum's, for BI tools and drivers.
 //!
 //! Invariants: a reader always sees one pinned warehouse version; a writer commits all of
 //! its tables or none; every source row is loaded, cleaned-and-loaded, or quarantined.
 
+pub mod aggregates;
 pub mod auth;
 pub mod error;
 pub mod extract;

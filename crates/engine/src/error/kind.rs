@@ -230,7 +230,10 @@ fn of_plan_message(msg: &str) -> ErrorKind {
         K::UndefinedTable
     } else if lower.starts_with("failed to resolve schema") {
         K::UndefinedSchema
-    } else if lower.starts_with("invalid function") || lower.starts_with("unknown function") {
+    } else if lower.starts_with("invalid function")
+        || lower.starts_with("unknown function")
+        || lower.contains("function ") && lower.contains(") does not exist")
+    {
         K::UndefinedFunction
     } else if lower.starts_with("column '") && lower.contains("' not found") {
         K::UndefinedColumn

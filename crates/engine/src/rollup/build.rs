@@ -50,6 +50,7 @@ impl DefinitionPlanner {
             .build();
         let mut ctx = SessionContext::new_with_state(state);
         datafusion_functions_json::register_all(&mut ctx)?;
+        crate::aggregates::register(&ctx);
         ctx.register_catalog(catalog_name, catalog);
         Ok(DefinitionPlanner { ctx })
     }

@@ -8,12 +8,13 @@ use arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, cast, lit};
+use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, cast, lit, when};
 use lyceum_catalog::{StateColumn, StateKind};
 
 use super::histogram;
 use super::shape::{Refusal, Shape, TableNamer};
 use super::variance::Statistic;
+use crate::aggregates::bivariate::{self, Kind};
 
 /// The aggregate at the top of a planned definition (under its projection and sort).
 pub fn top_aggregate(plan: &LogicalPlan) -> Result<&Aggregate, Refusal> {
@@ -39,31 +40,61 @@ pub struct Call<'a> {
     /// The function's name (`sum`, `count`, `min`, `max`, `avg`, `var`, `median`...).
     pub name: String,
     pub argument: Option<&'a Expr>,
+    /// The second argument of `corr(y, x)`, `regr_*(y, x)`, `covar_*(y, x)` (`x`), or
+    /// the fraction of `percentile_cont`.
+    pub second: Option<&'a Expr>,
+    /// Whether `percentile_cont`'s WITHIN GROUP ordering is descending.
+    pub descending: bool,
     pub distinct: bool,
     pub function: &'a AggregateFunction,
 }
 
-/// `expr` as an aggregate call with at most one argument, no FILTER and no ORDER BY.
+/// `expr` as an aggregate call with no FILTER, and with one argument (two for the
+/// bivariate statistics and `percentile_cont`) and no ORDER BY (but `percentile_cont`'s
+/// WITHIN GROUP ordering by its argument).
 pub fn call(expr: &Expr) -> Result<Call<'_>, Refusal> {
     let Expr::AggregateFunction(function) = unalias(expr) else {
         return Err(format!("{expr} is not an aggregate call"));
     };
     let params = &function.params;
+    let name = function.func.name().to_ascii_lowercase();
     if params.filter.is_some() {
         return Err(format!("{expr} has a FILTER clause"));
     }
-    if !params.order_by.is_empty() {
-        return Err(format!("{expr} has an ORDER BY"));
-    }
-    if params.args.len() > 1 {
+    let percentile = name == "percentile_cont";
+    let descending = match params.order_by.as_slice() {
+        [] => false,
+        [sort]
+            if percentile
+                && params
+                    .args
+                    .first()
+                    .is_some_and(|a| uncast(a) == uncast(&sort.expr)) =>
+        {
+            !sort.asc
+        }
+        _ => return Err(format!("{expr} has an ORDER BY")),
+    };
+    let pairs = percentile || Kind::of(&name).is_some();
+    if params.args.len() > 1 && !(pairs && params.args.len() == 2) {
         return Err(format!("{expr} has several arguments"));
     }
     Ok(Call {
-        name: function.func.name().to_ascii_lowercase(),
+        name,
         argument: params.args.first(),
+        second: params.args.get(1),
+        descending,
         distinct: params.distinct,
         function,
     })
+}
+
+fn uncast(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Cast(c) => uncast(&c.expr),
+        Expr::TryCast(c) => uncast(&c.expr),
+        other => other,
+    }
 }
 
 pub fn unalias(expr: &Expr) -> &Expr {
@@ -103,7 +134,12 @@ pub fn needed_states(
         "sum" => vec![(StateKind::Sum, arg)],
         "min" => vec![(StateKind::Min, arg)],
         "max" => vec![(StateKind::Max, arg)],
-        "avg" => vec![(StateKind::Sum, arg.clone()), (StateKind::Count, arg)],
+        "avg" => {
+            // An integer's average is float8 of its float8 values: their sum is the
+            // integers' exact sum (below 2^53), so the integers' states serve it.
+            let (arg, _) = beneath_float_cast(call.argument, input)?;
+            vec![(StateKind::Sum, arg.clone()), (StateKind::Count, arg)]
+        }
         name if Statistic::of(name).is_some() => {
             let (arg, data_type) = beneath_float_cast(call.argument, input)?;
             let Some(arg) = arg else {
@@ -120,11 +156,14 @@ pub fn needed_states(
                 (StateKind::Sum, Some(squares)),
             ]
         }
-        "median" => {
+        name if Kind::of(name).is_some() => pair_states(expr, &call, input)?,
+        "median" | "percentile_cont" => {
             let (arg, data_type) = beneath_float_cast(call.argument, input)?;
             // A float8 median of decimals would be halved in float8 from their
-            // float8 values: not what a histogram of exact values finishes to.
-            let cast_decimal = matches!(data_type, DataType::Decimal128(..))
+            // float8 values: not what a histogram of exact values finishes to. (A
+            // percentile interpolates in float8 anyway, from each value's float8.)
+            let cast_decimal = call.name == "median"
+                && matches!(data_type, DataType::Decimal128(..))
                 && matches!(call.argument, Some(Expr::Cast(_)));
             if !histogram::kept(&data_type) || cast_decimal {
                 return Err(format!(
@@ -139,6 +178,52 @@ pub fn needed_states(
             ));
         }
     })
+}
+
+/// The states of `corr(y, x)` and its family: the count of non-null pairs and the sums
+/// `Σy`, `Σx`, `Σy²`, `Σx²`, `Σxy` over them, exact (integers and decimals of at most 18
+/// digits, as the aggregate itself sums them; see [`crate::aggregates::bivariate`]).
+fn pair_states(
+    expr: &Expr,
+    call: &Call<'_>,
+    input: &DFSchema,
+) -> Result<Vec<(StateKind, Option<Expr>)>, Refusal> {
+    let (Some(y), Some(x)) = (call.argument, call.second) else {
+        return Err(format!("{expr} needs two arguments"));
+    };
+    let both = y.clone().is_not_null().and(x.clone().is_not_null());
+    let paired = |e: &Expr| {
+        when(both.clone(), e.clone())
+            .end()
+            .map_err(|e| e.to_string())
+    };
+    let (py, px) = (paired(y)?, paired(x)?);
+    if Kind::of(&call.name) == Some(Kind::RegrCount) {
+        return Ok(vec![(StateKind::Count, Some(py))]);
+    }
+    let type_of = |e: &Expr| e.get_type(input).map_err(|e| e.to_string());
+    let (ty, tx) = (type_of(y)?, type_of(x)?);
+    let exact = |t: &DataType| bivariate::exact_type(t).as_ref() == Some(t);
+    if !exact(&ty) || !exact(&tx) {
+        return Err(format!(
+            "{expr}: a rollup keeps exact sums of products of integers and decimals only, not of {ty} and {tx}"
+        ));
+    }
+    let widen = |e: Expr, t: &DataType| match t {
+        DataType::Decimal128(..) => e,
+        _ => cast(e, DataType::Decimal128(20, 0)),
+    };
+    let product = |a: &Expr, ta: &DataType, b: &Expr, tb: &DataType| {
+        widen(a.clone(), ta) * widen(b.clone(), tb)
+    };
+    Ok(vec![
+        (StateKind::Count, Some(py.clone())),
+        (StateKind::Sum, Some(py.clone())),
+        (StateKind::Sum, Some(px.clone())),
+        (StateKind::Sum, Some(product(&py, &ty, &py, &ty))),
+        (StateKind::Sum, Some(product(&px, &tx, &px, &tx))),
+        (StateKind::Sum, Some(product(&px, &tx, &py, &ty))),
+    ])
 }
 
 /// An argument DataFusion cast to float8 for `var`, `stddev` or `median`, as the exact

@@ -34,18 +34,29 @@ pub fn kept(data_type: &DataType) -> bool {
 
 /// The aggregate computing a group's histogram of `argument`.
 pub fn histogram(argument: Expr) -> Expr {
-    AggregateUDF::from(Histogram(Mode::Build)).call(vec![argument])
+    AggregateUDF::from(Histogram::new(Mode::Build)).call(vec![argument])
 }
 
 /// The aggregate merging stored histograms into one.
 pub fn histogram_union(histograms: Expr) -> Expr {
-    AggregateUDF::from(Histogram(Mode::Union)).call(vec![histograms])
+    AggregateUDF::from(Histogram::new(Mode::Union)).call(vec![histograms])
+}
+
+/// The aggregate merging stored histograms into `percentile_cont(fraction)` of values at
+/// `scale` (the query's ordering already folded into `fraction`), as DataFusion finishes
+/// it from the values' float8s.
+pub fn histogram_percentile(histograms: Expr, fraction: f64, scale: i8) -> Expr {
+    AggregateUDF::from(Histogram::new(Mode::Percentile {
+        fraction: fraction.to_bits(),
+        scale,
+    }))
+    .call(vec![histograms])
 }
 
 /// The aggregate merging stored histograms into the median, of type `output` (the
 /// query's `median` type: the argument's).
 pub fn histogram_median(histograms: Expr, output: DataType) -> Expr {
-    AggregateUDF::from(Histogram(Mode::Median(output))).call(vec![histograms])
+    AggregateUDF::from(Histogram::new(Mode::Median(output))).call(vec![histograms])
 }
 
 #[derive(Debug, PartialEq, Eq, Hash, Clone)]
@@ -56,21 +67,39 @@ enum Mode {
     Union,
     /// Histograms → the median of their sum, of this type.
     Median(DataType),
+    /// Histograms → a continuous percentile (float8) of their sum: the fraction's bits
+    /// and the values' scale.
+    Percentile { fraction: u64, scale: i8 },
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Histogram(Mode);
+struct Histogram {
+    mode: Mode,
+    /// A percentile's name carries its fraction: two percentiles of one histogram in one
+    /// query are two columns (an alias would not survive the optimizer).
+    name: String,
+}
+
+impl Histogram {
+    fn new(mode: Mode) -> Histogram {
+        let name = match &mode {
+            Mode::Build => "lyceum_histogram".to_string(),
+            Mode::Union => "lyceum_histogram_union".to_string(),
+            Mode::Median(_) => "lyceum_histogram_median".to_string(),
+            Mode::Percentile { fraction, .. } => {
+                format!("lyceum_histogram_percentile_{}", f64::from_bits(*fraction))
+            }
+        };
+        Histogram { mode, name }
+    }
+}
 
 static SIGNATURE: std::sync::LazyLock<Signature> =
     std::sync::LazyLock::new(|| Signature::any(1, Volatility::Immutable));
 
 impl AggregateUDFImpl for Histogram {
     fn name(&self) -> &str {
-        match self.0 {
-            Mode::Build => "lyceum_histogram",
-            Mode::Union => "lyceum_histogram_union",
-            Mode::Median(_) => "lyceum_histogram_median",
-        }
+        &self.name
     }
 
     fn signature(&self) -> &Signature {
@@ -78,8 +107,9 @@ impl AggregateUDFImpl for Histogram {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(match &self.0 {
+        Ok(match &self.mode {
             Mode::Median(output) => output.clone(),
+            Mode::Percentile { .. } => DataType::Float64,
             _ => DataType::Utf8,
         })
     }
@@ -90,12 +120,12 @@ impl AggregateUDFImpl for Histogram {
             .first()
             .map(|f| f.data_type().clone())
             .unwrap_or(DataType::Null);
-        if self.0 == Mode::Build && !kept(&input) && input != DataType::Null {
+        if self.mode == Mode::Build && !kept(&input) && input != DataType::Null {
             return Err(DataFusionError::Plan(format!(
                 "a rollup keeps histograms of integers and decimals, not of {input}"
             )));
         }
-        if let Mode::Median(output) = &self.0
+        if let Mode::Median(output) = &self.mode
             && !kept(output)
             && output != &DataType::Float64
         {
@@ -105,7 +135,7 @@ impl AggregateUDFImpl for Histogram {
         }
         Ok(Box::new(Counts {
             counts: BTreeMap::new(),
-            mode: self.0.clone(),
+            mode: self.mode.clone(),
         }))
     }
 
@@ -162,6 +192,43 @@ impl Counts {
             .map_err(|e| DataFusionError::Execution(format!("writing a histogram: {e}")))
     }
 
+    /// The value at (0-based) `position` in order, unscaled.
+    fn at(&self, position: u64) -> Option<i128> {
+        let mut seen = 0;
+        self.counts.iter().find_map(|(v, n)| {
+            seen += n;
+            (seen > position).then_some(*v)
+        })
+    }
+
+    /// `percentile_cont(fraction)` as DataFusion computes it from the values cast to
+    /// float8 (arrow's cast: the unscaled integer's float8 over `10^scale`): the value at
+    /// `fraction · (n − 1)`, or between the two around it by a weight quantised to 10⁻⁶.
+    fn percentile(&self, fraction: f64, scale: i8) -> Option<f64> {
+        let total: u64 = self.counts.values().sum();
+        let value = |position: u64| {
+            self.at(position)
+                .map(|v| v as f64 / 10f64.powi(i32::from(scale)))
+        };
+        if total == 0 {
+            return None;
+        }
+        if total == 1 || fraction == 0.0 {
+            return value(0);
+        }
+        if fraction == 1.0 {
+            return value(total - 1);
+        }
+        let index = fraction * ((total - 1) as f64);
+        let (lower, upper) = (index.floor() as u64, index.ceil() as u64);
+        if lower == upper {
+            return value(lower);
+        }
+        let weight = ((index - lower as f64) * 1_000_000.0) as u64 as f64 / 1_000_000.0;
+        let (low, high) = (value(lower)?, value(upper)?);
+        Some(low + (high - low) * weight)
+    }
+
     /// The median's middle values (unscaled): the middle one twice, or the two middle
     /// ones for an even number of values.
     fn middle(&self) -> Option<(i128, i128)> {
@@ -171,18 +238,11 @@ impl Counts {
         }
         // The values at (0-based) positions `total / 2` and, for an even total, the one
         // before it.
-        let at = |position: u64| {
-            let mut seen = 0;
-            self.counts.iter().find_map(|(v, n)| {
-                seen += n;
-                (seen > position).then_some(*v)
-            })
-        };
-        let high = at(total / 2)?;
+        let high = self.at(total / 2)?;
         if total % 2 == 1 {
             return Some((high, high));
         }
-        Some((at(total / 2 - 1)?, high))
+        Some((self.at(total / 2 - 1)?, high))
     }
 }
 
@@ -211,6 +271,11 @@ impl Accumulator for Counts {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
+        if let Mode::Percentile { fraction, scale } = self.mode {
+            return Ok(ScalarValue::Float64(
+                self.percentile(f64::from_bits(fraction), scale),
+            ));
+        }
         let Mode::Median(output) = &self.mode else {
             return Ok(ScalarValue::Utf8(Some(self.serialized()?)));
         };
@@ -255,6 +320,33 @@ mod tests {
             counts: BTreeMap::new(),
             mode,
         }
+    }
+
+    #[test]
+    fn percentiles_interpolate_as_datafusion_does() -> Result<()> {
+        // {1.00, 2.00, 2.00, 4.00} at scale 2.
+        let mut h = counts(Mode::Percentile {
+            fraction: 0.5f64.to_bits(),
+            scale: 2,
+        });
+        h.update_batch(&[Arc::new(StringArray::from(vec![
+            r#"[["100",1],["200",2]]"#,
+            r#"[["400",1]]"#,
+        ]))])?;
+        // Index 1.5 between 2 and 2; 0.9 → index 2.7: 2 + (4 − 2)·0.7.
+        assert_eq!(h.percentile(0.5, 2), Some(2.0));
+        assert_eq!(h.percentile(0.9, 2), Some(2.0 + 2.0 * 0.7));
+        assert_eq!(h.percentile(0.0, 2), Some(1.0));
+        assert_eq!(h.percentile(1.0, 2), Some(4.0));
+        // Index 0.75: between the first two values.
+        assert_eq!(h.percentile(0.25, 2), Some(1.0 + 0.75));
+        assert_eq!(h.evaluate()?, ScalarValue::Float64(Some(2.0)));
+        let mut empty = counts(Mode::Percentile {
+            fraction: 0.5f64.to_bits(),
+            scale: 0,
+        });
+        assert_eq!(empty.evaluate()?, ScalarValue::Float64(None));
+        Ok(())
     }
 
     #[test]

@@ -26,9 +26,10 @@ use lyceum_catalog::StateKind;
 use super::decimal_avg::decimal_avg;
 use super::definition::{Definition, call, counts_rows, needed_states};
 use super::distinct_set::distinct_count;
-use super::histogram::histogram_median;
+use super::histogram::{histogram_median, histogram_percentile};
 use super::shape::{Refusal, Shape, canonical};
 use super::variance::{Statistic, variance};
+use crate::aggregates::bivariate::{self, Kind};
 
 /// A rollup ready to answer queries of one warehouse version.
 #[derive(Clone)]
@@ -339,8 +340,10 @@ impl Onto<'_> {
             "count" => Ok((sum(state(StateKind::Count)?), true)),
             "avg" => {
                 let output = expr.get_type(input).map_err(|e| e.to_string())?;
-                let total = sum(state(StateKind::Sum)?);
-                let count = sum(state(StateKind::Count)?);
+                let [total, count] =
+                    <[Expr; 2]>::try_from(self.derived_states(expr, shape, input)?)
+                        .map_err(|_| format!("internal: {expr} needs two states"))?
+                        .map(sum);
                 match output {
                     DataType::Float64 => Ok((
                         cast(total, DataType::Float64) / cast(count, DataType::Float64),
@@ -358,7 +361,31 @@ impl Onto<'_> {
                     .map_err(|_| format!("internal: {expr} needs one state"))?;
                 Ok((histogram_median(histogram, output), false))
             }
+            "percentile_cont" => {
+                let fraction = percentile_fraction(call.second)
+                    .ok_or_else(|| format!("{expr}: its fraction is not a constant in [0, 1]"))?;
+                let fraction = if call.descending {
+                    1.0 - fraction
+                } else {
+                    fraction
+                };
+                let scale = match call.argument {
+                    Some(Expr::Cast(c)) => c.expr.get_type(input).map_err(|e| e.to_string())?,
+                    Some(a) => a.get_type(input).map_err(|e| e.to_string())?,
+                    None => DataType::Null,
+                };
+                let scale = match scale {
+                    DataType::Decimal128(_, s) => s,
+                    _ => 0,
+                };
+                let [histogram] = <[Expr; 1]>::try_from(self.derived_states(expr, shape, input)?)
+                    .map_err(|_| format!("internal: {expr} needs one state"))?;
+                Ok((histogram_percentile(histogram, fraction, scale), false))
+            }
             name => match Statistic::of(name) {
+                None if Kind::of(name).is_some() => {
+                    self.bivariate(Kind::of(name), expr, shape, input)
+                }
                 Some(statistic) => {
                     let merged = self
                         .derived_states(expr, shape, input)?
@@ -374,5 +401,48 @@ impl Onto<'_> {
                 )),
             },
         }
+    }
+
+    /// `corr(y, x)` and its family from the merged pair sums.
+    fn bivariate(
+        &self,
+        kind: Option<Kind>,
+        expr: &Expr,
+        shape: &Shape,
+        input: &datafusion::common::DFSchema,
+    ) -> Result<(Expr, bool), Refusal> {
+        let merged = self
+            .derived_states(expr, shape, input)?
+            .into_iter()
+            .map(sum)
+            .collect::<Vec<_>>();
+        match kind {
+            Some(Kind::RegrCount) => {
+                let [count] = <[Expr; 1]>::try_from(merged)
+                    .map_err(|_| format!("internal: {expr} needs one state"))?;
+                Ok((count, true))
+            }
+            Some(kind) => {
+                let sums = <[Expr; 6]>::try_from(merged)
+                    .map_err(|_| format!("internal: {expr} needs six states"))?;
+                Ok((bivariate::of_sums(kind, sums), false))
+            }
+            None => Err(format!("internal: {expr} is not a regression")),
+        }
+    }
+}
+
+/// `percentile_cont`'s fraction, a constant in [0, 1] (beneath DataFusion's float8 cast).
+fn percentile_fraction(second: Option<&Expr>) -> Option<f64> {
+    let mut e = second?;
+    while let Expr::Cast(c) = e {
+        e = &c.expr;
+    }
+    let Expr::Literal(value, _) = e else {
+        return None;
+    };
+    match value.cast_to(&DataType::Float64).ok()? {
+        datafusion::scalar::ScalarValue::Float64(Some(f)) if (0.0..=1.0).contains(&f) => Some(f),
+        _ => None,
     }
 }

@@ -35,6 +35,15 @@ impl Statistic {
         })
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            Statistic::VarSamp => "lyceum_rollup_var_samp",
+            Statistic::VarPop => "lyceum_rollup_var_pop",
+            Statistic::StddevSamp => "lyceum_rollup_stddev_samp",
+            Statistic::StddevPop => "lyceum_rollup_stddev_pop",
+        }
+    }
+
     fn sample(self) -> bool {
         matches!(self, Statistic::VarSamp | Statistic::StddevSamp)
     }
@@ -58,7 +67,8 @@ struct Variance {
 
 impl ScalarUDFImpl for Variance {
     fn name(&self) -> &str {
-        "lyceum_rollup_variance"
+        // By the statistic: `var(x)` and `stddev(x)` of one query are two columns.
+        self.statistic.name()
     }
 
     fn signature(&self) -> &Signature {

@@ -389,6 +389,7 @@ fn new_context(
     let runtime = engine.memory.session_runtime(&engine.runtime)?;
     let mut ctx = SessionContext::new_with_config_rt(config, runtime);
     datafusion_functions_json::register_all(&mut ctx)?;
+    crate::aggregates::register(&ctx);
     face.register(&ctx, &engine.registry);
     // Last of the analyzer's rules: after type coercion, before every optimizer rule.
     ctx.add_analyzer_rule(Arc::new(RollupRule::new(rollups.clone())));
@@ -1204,18 +1205,22 @@ impl Session {
             _ => {}
         }
         let cache_key = self.result_cache_key(&plan).await;
-        if let Some(key) = &cache_key
-            && let Some(hit) = self.engine.result_cache.get(key)
-        {
-            debug!(rows = hit.rows, "answered from the result cache");
-            // Described as a miss would describe it: from the plan, not the stream.
-            let schema = self.face.client_schema(plan.schema().as_arrow());
-            let stream = MemoryStream::try_new(hit.batches.to_vec(), hit.schema, None)?;
-            return Ok(QueryOutput::Rows {
-                schema,
-                stream: limits.wrap(Box::pin(stream)),
-                command: "SELECT",
-            });
+        let mut lead = None;
+        if let Some(key) = &cache_key {
+            match self.cached_or_lead(key, limits).await? {
+                Ok(hit) => {
+                    debug!(rows = hit.rows, "answered from the result cache");
+                    // Described as a miss would describe it: from the plan, not the stream.
+                    let schema = self.face.client_schema(plan.schema().as_arrow());
+                    let stream = MemoryStream::try_new(hit.batches.to_vec(), hit.schema, None)?;
+                    return Ok(QueryOutput::Rows {
+                        schema,
+                        stream: limits.wrap(Box::pin(stream)),
+                        command: "SELECT",
+                    });
+                }
+                Err(leading) => lead = leading,
+            }
         }
         limits.take_turn(&self.engine.turns, &mut self.turn).await?;
         let df = limits
@@ -1226,7 +1231,7 @@ impl Session {
         // What the rewrite decided while the plan was analysed (just now).
         let rollup_lines = self.rollups.take_reports();
         if let Some(key) = cache_key {
-            stream = self.engine.result_cache.record(key, stream);
+            stream = self.engine.result_cache.record(key, stream, lead);
         }
         if let Some(line) = explained {
             let mut lines: Vec<(&str, String)> = vec![("result_cache", line)];
@@ -1238,6 +1243,43 @@ impl Session {
             stream: limits.wrap(stream),
             command: "SELECT",
         })
+    }
+
+    /// The cached answer for `key`, waiting for another session computing it (single
+    /// flight, see [`result_cache`]); else whether this statement leads its computation.
+    async fn cached_or_lead(
+        &self,
+        key: &result_cache::Key,
+        limits: &Limits,
+    ) -> Result<std::result::Result<result_cache::Hit, Option<result_cache::Lead>>> {
+        let cache = &self.engine.result_cache;
+        let deadline = tokio::time::Instant::now() + result_cache::FLIGHT_WAIT;
+        loop {
+            if let Some(hit) = cache.get(key) {
+                return Ok(Ok(hit));
+            }
+            // Waiting while this session holds a turn could wait on itself.
+            if self.turn.upgrade().is_some() {
+                return Ok(Err(None));
+            }
+            match cache.on_miss(key, self.info.pid) {
+                result_cache::Miss::Lead(lead) => return Ok(Err(Some(lead))),
+                result_cache::Miss::Alone => return Ok(Err(None)),
+                result_cache::Miss::Wait(mut done) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Ok(Err(None));
+                    }
+                    debug!("waiting for another session computing the same answer");
+                    limits
+                        .run(async {
+                            // Closed when the leader is done; the deadline bounds a slow one.
+                            let _ = tokio::time::timeout_at(deadline, done.changed()).await;
+                            Ok(())
+                        })
+                        .await?;
+                }
+            }
+        }
     }
 
     /// Gives DataFusion the settings it acts on: `search_path` (DataFusion resolves

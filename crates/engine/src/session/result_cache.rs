@@ -10,6 +10,15 @@
 //! table of the pinned version, every function immutable (no `now()`, `random()`, session
 //! functions), no `EXPLAIN ANALYZE`. The cache is bounded by bytes and evicts the least
 //! recently used entries; a result larger than a quarter of it is not kept.
+//!
+//! Concurrent misses of one key are computed once (single flight): the first session to
+//! miss *leads* (its recording stream holds a [`Lead`]), and other sessions that miss the
+//! same key while it runs wait for it (at most [`FLIGHT_WAIT`], holding no statement turn)
+//! and are answered from the entry it leaves. A dashboard opened by 64 clients at once
+//! runs each tile once, not 64 times. A session never waits for its own open result, nor
+//! while it holds a turn (its open streams could be what the leader waits for); a leader
+//! that fails, is cancelled or whose result is too large to keep releases the waiters,
+//! who then compute it themselves.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -24,6 +33,10 @@ use datafusion::datasource::source_as_provider;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
 use futures::Stream;
+
+/// The longest a miss waits for another session computing the same answer before it
+/// computes the answer itself (the leader's client may be slow to read its rows).
+pub const FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The largest cache.
 pub const MAX_BYTES: usize = 256 * 1024 * 1024;
@@ -74,13 +87,44 @@ pub struct EntryInfo {
     pub hits: u64,
 }
 
+/// A key being computed: by which session, and a channel closed when it ends.
+struct Flight {
+    leader: i32,
+    done: tokio::sync::watch::Receiver<()>,
+}
+
+/// What a miss does: lead the computation, wait for another session's, or compute alone
+/// (its own session is already computing the key).
+pub enum Miss {
+    Lead(Lead),
+    Wait(tokio::sync::watch::Receiver<()>),
+    Alone,
+}
+
+/// The computation of one key's answer that other sessions' misses wait for; dropping it
+/// (the answer kept, or the stream failed, cancelled or dropped) releases them.
+pub struct Lead {
+    cache: Arc<ResultCache>,
+    key: Key,
+    _done: tokio::sync::watch::Sender<()>,
+}
+
+impl Drop for Lead {
+    fn drop(&mut self) {
+        self.cache.state().flights.remove(&self.key);
+    }
+}
+
 #[derive(Default)]
 struct State {
     entries: HashMap<Key, Entry>,
+    flights: HashMap<Key, Flight>,
     bytes: usize,
     clock: u64,
     hits: u64,
     misses: u64,
+    /// Misses that waited for another session's computation of the same answer.
+    waits: u64,
 }
 
 /// Answers shared by every session of an engine.
@@ -136,6 +180,33 @@ impl ResultCache {
             state.misses += 1;
         }
         hit
+    }
+
+    /// After a miss of `key` by session `session`: lead its computation, or wait for the
+    /// session computing it.
+    pub fn on_miss(self: &Arc<Self>, key: &Key, session: i32) -> Miss {
+        let mut state = self.state();
+        if let Some(flight) = state.flights.get(key) {
+            if flight.leader == session {
+                return Miss::Alone;
+            }
+            let done = flight.done.clone();
+            state.waits += 1;
+            return Miss::Wait(done);
+        }
+        let (sender, receiver) = tokio::sync::watch::channel(());
+        state.flights.insert(
+            key.clone(),
+            Flight {
+                leader: session,
+                done: receiver,
+            },
+        );
+        Miss::Lead(Lead {
+            cache: self.clone(),
+            key: key.clone(),
+            _done: sender,
+        })
     }
 
     /// Whether `key` has an answer (without counting a hit).
@@ -202,6 +273,11 @@ impl ResultCache {
         entries.into_iter().map(|(_, e)| e).collect()
     }
 
+    /// How many misses waited for another session's computation since the engine started.
+    pub fn waits(&self) -> u64 {
+        self.state().waits
+    }
+
     /// (hits, misses) since the engine started.
     pub fn counts(&self) -> (u64, u64) {
         let state = self.state();
@@ -210,10 +286,13 @@ impl ResultCache {
 
     /// `stream`, whose batches are kept as the answer for `key` when it ends by itself
     /// within the entry limit (a cancelled, failed or dropped stream keeps nothing).
+    /// `lead`, if the stream computes an answer others wait for, is released when the
+    /// stream ends, fails or is dropped.
     pub fn record(
         self: &Arc<Self>,
         key: Key,
         stream: SendableRecordBatchStream,
+        lead: Option<Lead>,
     ) -> SendableRecordBatchStream {
         Box::pin(Recording {
             schema: stream.schema(),
@@ -222,6 +301,7 @@ impl ResultCache {
             key: Some(key),
             batches: Vec::new(),
             bytes: 0,
+            lead,
         })
     }
 }
@@ -235,6 +315,8 @@ struct Recording {
     key: Option<Key>,
     batches: Vec<RecordBatch>,
     bytes: usize,
+    /// Released once the answer is kept (or known not to be).
+    lead: Option<Lead>,
 }
 
 impl Stream for Recording {
@@ -249,6 +331,7 @@ impl Stream for Recording {
                 if this.bytes > this.cache.entry_limit() {
                     this.key = None;
                     this.batches.clear();
+                    this.lead = None;
                 } else {
                     this.batches.push(batch.clone());
                 }
@@ -256,6 +339,7 @@ impl Stream for Recording {
             Poll::Ready(Some(Err(_))) => {
                 this.key = None;
                 this.batches.clear();
+                this.lead = None;
             }
             Poll::Ready(None) => {
                 if let Some(key) = this.key.take() {
@@ -263,6 +347,8 @@ impl Stream for Recording {
                     this.cache
                         .insert(key, this.schema.clone(), batches, this.bytes);
                 }
+                // Kept (or not): the waiters look now.
+                this.lead = None;
             }
             _ => {}
         }
@@ -446,10 +532,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn concurrent_misses_wait_for_one_leader() {
+        let cache = Arc::new(ResultCache::new(1 << 20));
+        let Miss::Lead(lead) = cache.on_miss(&key("a"), 1) else {
+            panic!("the first miss leads");
+        };
+        // Another session waits; the leader's own session does not wait for itself.
+        let Miss::Wait(mut waiting) = cache.on_miss(&key("a"), 2) else {
+            panic!("a second session waits");
+        };
+        assert!(matches!(cache.on_miss(&key("a"), 1), Miss::Alone));
+        assert!(matches!(cache.on_miss(&key("b"), 2), Miss::Lead(_)));
+        let recorded = cache.record(key("a"), stream(vec![batch(3)]), Some(lead));
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), waiting.changed())
+                .await
+                .is_err(),
+            "released before the answer is kept"
+        );
+        assert_eq!(drain(recorded).await, 3);
+        // Released (the channel closed), and the answer is there.
+        assert!(waiting.changed().await.is_err());
+        assert!(cache.get(&key("a")).is_some());
+        // A dropped leader releases its waiters too, with nothing kept.
+        let Miss::Lead(lead) = cache.on_miss(&key("c"), 1) else {
+            panic!("leads");
+        };
+        let Miss::Wait(mut waiting) = cache.on_miss(&key("c"), 2) else {
+            panic!("waits");
+        };
+        drop(cache.record(key("c"), stream(vec![batch(3)]), Some(lead)));
+        assert!(waiting.changed().await.is_err());
+        assert!(cache.get(&key("c")).is_none());
+        assert!(matches!(cache.on_miss(&key("c"), 2), Miss::Lead(_)));
+    }
+
+    #[tokio::test]
     async fn a_finished_stream_is_kept_and_a_dropped_one_is_not() {
         let cache = Arc::new(ResultCache::new(1 << 20));
         assert_eq!(
-            drain(cache.record(key("a"), stream(vec![batch(3), batch(2)]))).await,
+            drain(cache.record(key("a"), stream(vec![batch(3), batch(2)]), None)).await,
             5
         );
         let hit = cache.get(&key("a")).expect("kept");
@@ -457,7 +579,7 @@ mod tests {
         assert!(cache.get(&key("b")).is_none());
         assert_eq!(cache.counts(), (1, 1));
 
-        let mut partial = cache.record(key("c"), stream(vec![batch(3), batch(2)]));
+        let mut partial = cache.record(key("c"), stream(vec![batch(3), batch(2)]), None);
         assert!(partial.next().await.is_some());
         drop(partial);
         assert!(
@@ -476,14 +598,14 @@ mod tests {
         let one = batch(1000).get_array_memory_size();
         let cache = Arc::new(ResultCache::new(one * 4 + one / 2));
         for name in ["a", "b", "c", "d"] {
-            drain(cache.record(key(name), stream(vec![batch(1000)]))).await;
+            drain(cache.record(key(name), stream(vec![batch(1000)]), None)).await;
         }
         assert!(cache.get(&key("a")).is_some());
-        drain(cache.record(key("e"), stream(vec![batch(1000)]))).await;
+        drain(cache.record(key("e"), stream(vec![batch(1000)]), None)).await;
         assert!(cache.contains(&key("a")), "recently used");
         assert!(!cache.contains(&key("b")), "least recently used");
         assert_eq!(cache.entries().len(), 4);
-        drain(cache.record(key("big"), stream(vec![batch(1000), batch(1000)]))).await;
+        drain(cache.record(key("big"), stream(vec![batch(1000), batch(1000)]), None)).await;
         assert!(!cache.contains(&key("big")), "over a quarter of the cache");
     }
 }

@@ -972,3 +972,52 @@ async fn statements_wait_their_turn() -> Result<()> {
     assert_eq!(one(&mut a, "SELECT 4").await?, "4");
     Ok(())
 }
+
+/// Two sessions missing the result cache on one query at once compute it once: the second
+/// waits for the first's answer (single flight), and a session never waits for itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_misses_of_one_query_are_computed_once() -> Result<()> {
+    let dir = tmp()?;
+    let engine = Engine::new(
+        loaded_warehouse(dir.path(), false).await?,
+        crate::pgcatalog::PostgresProfile::new()?,
+    )?;
+    let mut a = engine.session(Identity::local())?;
+    let mut b = engine.session(Identity::local())?;
+    let query = "SELECT sum(credit_hours_attempted) FROM fact_enrollment";
+    let (hits, misses) = engine.result_cache().counts();
+
+    // A leads: its rows are not read yet.
+    let mut open = a.execute(query).await?;
+    let waiting = tokio::spawn(async move {
+        let answer = one(&mut b, query).await;
+        (b, answer)
+    });
+    let started = Instant::now();
+    while engine.result_cache().waits() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "B never waited"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!waiting.is_finished(), "B waits for A's answer");
+    // A's own repeat does not wait for A's open stream.
+    let again = tokio::time::timeout(Duration::from_secs(20), one(&mut a, query))
+        .await
+        .map_err(|_| EngineError::Internal("a session waited for itself".into()))??;
+    assert!(!waiting.is_finished(), "A's repeat did not lead");
+    let Some(QueryOutput::Rows { stream, .. }) = open.pop() else {
+        return Err(EngineError::Internal("rows".into()));
+    };
+    let _: Vec<_> = stream.try_collect().await?;
+    let (_b, answer) = waiting
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    assert_eq!(answer?, again);
+    // B was answered from the cache (one hit) after missing once; A's repeat missed too.
+    let (hits_now, misses_now) = engine.result_cache().counts();
+    assert_eq!(hits_now - hits, 1);
+    assert_eq!(misses_now - misses, 3);
+    Ok(())
+}
