@@ -19,7 +19,8 @@ use datafusion::functions_aggregate::expr_fn::{max, min, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, TableSource, cast, lit,
+    Aggregate, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, TableSource, cast,
+    lit,
 };
 use lyceum_catalog::StateKind;
 
@@ -27,7 +28,7 @@ use super::decimal_avg::decimal_avg;
 use super::definition::{Definition, call, counts_rows, needed_states};
 use super::distinct_set::distinct_count;
 use super::histogram::{histogram_median, histogram_percentile};
-use super::shape::{Refusal, Shape, canonical};
+use super::shape::{Refusal, Shape, base_reference, canonical};
 use super::variance::{Statistic, variance};
 use crate::aggregates::bivariate::{self, Kind};
 
@@ -44,13 +45,31 @@ pub struct Usable {
     pub lossless: BTreeMap<String, (String, String)>,
 }
 
+/// How a rollup answers one aggregate.
+#[derive(Debug)]
+pub struct Answer {
+    /// The plan, with the aggregate's output schema.
+    pub plan: LogicalPlan,
+    /// The dimensions the query reads that the rollup does not, joined back to the
+    /// rollup's rows on its keys.
+    pub joined_back: Vec<String>,
+}
+
 /// The plan answering `aggregate` (whose input has `shape`) from `rollup`, with the same
-/// output schema.
+/// output schema. `facts` are the version's fact tables (never joined back).
+///
+/// A dimension the query joins that the rollup does not is joined back to the rollup's
+/// rows when every condition naming it relates it only to the rollup's keys (and to other
+/// such dimensions): every base row of a rollup group then meets the same dimension rows,
+/// so joining the group's states to them repeats each state as often as the base rows
+/// were repeated, and merging repeated states (sums, counts, bounds, sets, histograms)
+/// gives what the base rows would.
 pub fn answer(
     aggregate: &Aggregate,
     shape: &Shape,
     rollup: &Usable,
-) -> Result<LogicalPlan, Refusal> {
+    facts: &BTreeSet<String>,
+) -> Result<Answer, Refusal> {
     let def = &rollup.definition;
     // The rollup may join more dimensions than the query, where those joins keep its rows:
     // the conditions of those joins are then not the query's to have.
@@ -66,13 +85,20 @@ pub fn answer(
                 .map(|(_, join)| join.as_str())
         })
         .collect();
-    let (true, Some(dropped)) = (shape.tables.is_subset(&def.shape.tables), dropped) else {
-        return Err(format!(
+    let back: Vec<&String> = shape.tables.difference(&def.shape.tables).collect();
+    let reads = || {
+        format!(
             "it reads {}, the query reads {}",
             list(def.shape.tables.iter()),
             list(shape.tables.iter())
-        ));
+        )
     };
+    let Some(dropped) = dropped else {
+        return Err(reads());
+    };
+    if let Some(fact) = back.iter().find(|t| facts.contains(**t)) {
+        return Err(format!("{} ({fact} is not joined back)", reads()));
+    }
     if let Some(missing) = def
         .shape
         .predicates
@@ -81,14 +107,33 @@ pub fn answer(
     {
         return Err(format!("the query does not have its condition {missing}"));
     }
-    let onto = Onto { rollup };
+    let back_references: Vec<TableReference> = back.iter().map(|t| base_reference(t)).collect();
+    let onto = Onto {
+        rollup,
+        back: &back_references,
+    };
+    // The query's other conditions over the rollup's keys: a filter of its rows, or (where
+    // they name a dimension joined back) a condition of that dimension's join, the last
+    // joined of those they name.
     let mut residual = Vec::new();
+    let mut joins: Vec<Vec<Expr>> = vec![Vec::new(); back.len()];
     for (text, predicate) in &shape.predicates {
         if !def.shape.predicates.contains_key(text) {
-            residual.push(
-                onto.keys(predicate)
-                    .map_err(|e| format!("the filter {}: {e}", canonical(predicate)))?,
-            );
+            let over_keys = onto
+                .keys(predicate)
+                .map_err(|e| format!("the filter {}: {e}", canonical(predicate)))?;
+            let last = over_keys
+                .column_refs()
+                .into_iter()
+                .filter_map(|c| {
+                    let relation = c.relation.as_ref()?;
+                    back_references.iter().position(|b| b == relation)
+                })
+                .max();
+            match last {
+                Some(i) => joins[i].push(over_keys),
+                None => residual.push(over_keys),
+            }
         }
     }
     let mut group = Vec::new();
@@ -115,6 +160,17 @@ pub fn answer(
             .map_err(|e| e.to_string())?;
     if let Some(filter) = conjunction(residual) {
         builder = builder.filter(filter).map_err(|e| e.to_string())?;
+    }
+    for ((table, reference), on) in back.iter().zip(&back_references).zip(joins) {
+        let source = shape
+            .source(table)
+            .ok_or_else(|| format!("internal: no source of {table}"))?;
+        let dimension = LogicalPlanBuilder::scan(reference.clone(), source, None)
+            .and_then(LogicalPlanBuilder::build)
+            .map_err(|e| e.to_string())?;
+        builder = builder
+            .join_on(dimension, JoinType::Inner, on)
+            .map_err(|e| e.to_string())?;
     }
     let merged = builder
         .aggregate(group, merges.iter().map(|(e, _)| e.clone()))
@@ -153,7 +209,10 @@ pub fn answer(
     {
         return Err("internal: the merged answer's columns differ from the query's".into());
     }
-    Ok(plan)
+    Ok(Answer {
+        plan,
+        joined_back: back.into_iter().cloned().collect(),
+    })
 }
 
 impl std::fmt::Debug for Usable {
@@ -169,9 +228,11 @@ fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     names.cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// Rewrites normalised expressions onto a rollup's stored columns.
+/// Rewrites normalised expressions onto a rollup's stored columns (and the columns of the
+/// dimensions joined back to it, which stay as they are).
 struct Onto<'a> {
     rollup: &'a Usable,
+    back: &'a [TableReference],
 }
 
 impl Onto<'_> {
@@ -203,6 +264,15 @@ impl Onto<'_> {
                     return Ok(Transformed::new(key, true, TreeNodeRecursion::Jump));
                 }
                 match e {
+                    Expr::Column(c)
+                        if c.relation.as_ref().is_some_and(|r| self.back.contains(r)) =>
+                    {
+                        Ok(Transformed::new(
+                            Expr::Column(c),
+                            false,
+                            TreeNodeRecursion::Jump,
+                        ))
+                    }
                     Expr::Column(c) => {
                         refusal
                             .get_or_insert_with(|| format!("{c} is not among the rollup's keys"));

@@ -13,7 +13,7 @@ use datafusion::logical_expr::{Aggregate, LogicalPlan, TableSource};
 use lyceum_catalog::{ROLLUP_STATE_FORMAT, RollupDef, TableEntry, TableRole, WarehouseVersion};
 
 use super::definition::{Definition, top_aggregate};
-use super::matcher::{Usable, answer};
+use super::matcher::{Answer, Usable, answer};
 use super::shape::Shape;
 
 /// Where a provider lives: the same table of the same snapshot has one address.
@@ -217,14 +217,20 @@ impl RollupSet {
                 .usable
                 .as_ref()
                 .map_err(Clone::clone)
-                .and_then(|usable| answer(aggregate, &shape, usable));
+                .and_then(|usable| answer(aggregate, &shape, usable, &self.facts));
             match attempt {
-                Ok(plan) => {
+                Ok(Answer { plan, joined_back }) => {
                     candidate.hits.fetch_add(1, Ordering::Relaxed);
-                    return Outcome::Used {
-                        rollup: candidate.name.clone(),
-                        plan,
+                    let rollup = if joined_back.is_empty() {
+                        candidate.name.clone()
+                    } else {
+                        format!(
+                            "{} joined back to {}",
+                            candidate.name,
+                            joined_back.join(", ")
+                        )
                     };
+                    return Outcome::Used { rollup, plan };
                 }
                 Err(reason) => reasons.push(format!("{}: {reason}", candidate.name)),
             }

@@ -29,6 +29,18 @@ pub struct Shape {
     /// Columns a projection or subquery under the aggregate computes → what they are in
     /// terms of the columns beneath it.
     renames: HashMap<Column, Expr>,
+    /// What each base table was scanned from (to join a dimension back to a rollup).
+    sources: BTreeMap<String, Source>,
+}
+
+/// A scanned table's source.
+#[derive(Clone)]
+pub struct Source(pub Arc<dyn TableSource>);
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Source")
+    }
 }
 
 /// Why a plan has no shape Lyceum can match (shown by `EXPLAIN`).
@@ -44,6 +56,7 @@ impl Shape {
             classes: Vec::new(),
             qualifiers: HashMap::new(),
             renames: HashMap::new(),
+            sources: BTreeMap::new(),
         };
         let mut raw = Vec::new();
         shape.walk(plan, name_of, &mut raw)?;
@@ -158,7 +171,13 @@ impl Shape {
             return Err(format!("{base} is read twice"));
         }
         self.qualifiers.insert(qualifier.clone(), base.clone());
+        self.sources.insert(base.clone(), Source(source.clone()));
         Ok(base)
+    }
+
+    /// The source `base` (a table of [`Shape::tables`]) was scanned from.
+    pub fn source(&self, base: &str) -> Option<Arc<dyn TableSource>> {
+        self.sources.get(base).map(|s| s.0.clone())
     }
 
     /// `expr` with every column named by its base table.

@@ -682,6 +682,11 @@ const DIFFERENTIAL_ROLLUPS: &[&str] = &[
             var_pop(a.minutes_late) AS late_variance, median(a.minutes_late) AS median_late \
      FROM fact_attendance a JOIN dim_term t ON a.term_key = t.term_key \
      GROUP BY t.academic_year, t.term_type, a.term_key, a.attendance_status, a.is_present",
+    "CREATE MATERIALIZED VIEW course_term AS \
+     SELECT e.course_key, e.term_key, count(*) AS n, sum(e.credit_hours_earned) AS earned, \
+            count(DISTINCT e.student_id) AS students, median(e.grade_points) AS median_points, \
+            avg(e.final_score_pct) AS mean_score \
+     FROM fact_enrollment e GROUP BY e.course_key, e.term_key",
 ];
 
 /// One kind of query the generator writes: what it reads, which keys and measures a
@@ -886,6 +891,47 @@ const FAMILIES: &[Family] = &[
         filters: &["e.term_key = {term}", "e.enrollment_status <> 'DROPPED'"],
         other_filters: &["e.credit_hours_attempted > 3"],
     },
+    // Dimensions no rollup of their shape joins (course_term joins none): joined back to
+    // its rows on its keys, along the hierarchy course -> department -> college.
+    Family {
+        from: "fact_enrollment e JOIN dim_course c ON e.course_key = c.course_key \
+               JOIN dim_department d ON c.department_key = d.department_key \
+               JOIN dim_term t ON e.term_key = t.term_key",
+        keys: &[
+            "c.course_title",
+            "c.subject_code",
+            "d.department_name",
+            "d.college_name",
+            "t.term_name",
+            "e.term_key",
+            "e.course_key",
+            "upper(d.college_code) || ' ' || t.term_code",
+        ],
+        other_keys: &["e.final_grade"],
+        measures: &[
+            "count(*)",
+            "sum(e.credit_hours_earned)",
+            "count(DISTINCT e.student_id)",
+            "median(e.grade_points)",
+            "avg(e.final_score_pct)",
+            "count(DISTINCT c.subject_code)",
+            "min(t.term_name)",
+            "max(d.department_code)",
+        ],
+        other_measures: &[
+            "sum(e.credit_hours_attempted)",
+            "count(DISTINCT e.section_key)",
+        ],
+        filters: &[
+            "d.division = 'STEM'",
+            "t.term_type = 'FALL'",
+            "e.term_key >= {term}",
+            "c.course_level >= 3000",
+            "d.department_name < 'M'",
+            "c.is_gateway OR t.term_type = 'SPRING'",
+        ],
+        other_filters: &["e.is_repeat", "e.credit_hours_attempted > c.credit_hours"],
+    },
     Family {
         from: "fact_attendance a",
         keys: &["a.term_key", "a.attendance_status", "a.is_present"],
@@ -1087,6 +1133,32 @@ async fn random_aggregates_agree_with_rollups_on_and_off() -> Result<()> {
             .collect();
         assert!(never.is_empty(), "never answered by a rollup: {never:?}");
     }
+
+    // The hierarchy course -> department -> college through dimensions course_term does
+    // not join: they are joined back on its keys, and EXPLAIN says so; a dimension joined
+    // on a column that is not one of its keys is not.
+    let back = "SELECT d.college_name, t.term_name, count(*), count(DISTINCT e.student_id) \
+                FROM fact_enrollment e JOIN dim_course c ON e.course_key = c.course_key \
+                JOIN dim_department d ON c.department_key = d.department_key \
+                JOIN dim_term t ON e.term_key = t.term_key GROUP BY 1, 2 ORDER BY 1, 2";
+    let (base, _) = answer(&mut s, "off", back).await?;
+    let (rolled, lines) = answer(&mut s, "on", back).await?;
+    assert!(base.len() > 1 && base == rolled, "{base:?}\n{rolled:?}");
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "used public.course_term joined back to public.dim_course, public.dim_department, public.dim_term"
+        )),
+        "{lines:?}"
+    );
+    let section = "SELECT s.delivery_mode, count(*) FROM fact_enrollment e \
+                   JOIN dim_section s ON s.section_key = e.section_key GROUP BY 1";
+    let (_, lines) = answer(&mut s, "on", section).await?;
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "course_term: the filter public.dim_section.section_key = public.fact_enrollment.section_key: public.fact_enrollment.section_key is not among the rollup's keys"
+        )),
+        "{lines:?}"
+    );
 
     // A join along a nullable key drops the fact rows whose key is NULL: a rollup with it
     // does not answer a query without it.
