@@ -531,26 +531,12 @@ struct OfSums {
 
 /// A column of sums as unscaled integers with their scale.
 fn sums_column(array: &ArrayRef) -> Result<(Vec<Option<i128>>, i32)> {
-    match array.data_type() {
-        DataType::Decimal128(_, scale) => Ok((
-            array.as_primitive::<Decimal128Type>().iter().collect(),
-            i32::from(*scale),
-        )),
-        DataType::Null => Ok((vec![None; array.len()], 0)),
-        t if t.is_integer() => {
-            let ints = arrow::compute::cast(array, &DataType::Int64)?;
-            Ok((
-                ints.as_primitive::<Int64Type>()
-                    .iter()
-                    .map(|v| v.map(i128::from))
-                    .collect(),
-                0,
-            ))
-        }
-        other => Err(DataFusionError::Internal(format!(
-            "lyceum_rollup_bivariate: a sum of type {other}"
-        ))),
-    }
+    super::unscaled(array)?.ok_or_else(|| {
+        DataFusionError::Internal(format!(
+            "lyceum_rollup_bivariate: a sum of type {}",
+            array.data_type()
+        ))
+    })
 }
 
 impl ScalarUDFImpl for OfSums {

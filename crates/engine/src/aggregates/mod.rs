@@ -8,6 +8,9 @@
 
 pub mod bivariate;
 
+use arrow::array::{ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Decimal128Type, Int64Type};
+use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
 /// Registers Lyceum's aggregates over DataFusion's of the same names.
@@ -15,4 +18,26 @@ pub fn register(ctx: &SessionContext) {
     for udaf in bivariate::udafs() {
         ctx.register_udaf(udaf);
     }
+}
+
+/// The values of an integer, decimal or NULL column as unscaled integers with their scale
+/// (exact sums are kept in `i128`); `None` for another type.
+pub fn unscaled(array: &ArrayRef) -> Result<Option<(Vec<Option<i128>>, i32)>> {
+    Ok(Some(match array.data_type() {
+        DataType::Decimal128(_, scale) => (
+            array.as_primitive::<Decimal128Type>().iter().collect(),
+            i32::from(*scale),
+        ),
+        DataType::Null => (vec![None; array.len()], 0),
+        t if t.is_integer() => {
+            let ints = arrow::compute::cast(array, &DataType::Int64)?;
+            let values = ints
+                .as_primitive::<Int64Type>()
+                .iter()
+                .map(|v| v.map(i128::from))
+                .collect();
+            (values, 0)
+        }
+        _ => return Ok(None),
+    }))
 }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
-use arrow::datatypes::{DataType, Decimal128Type, Int64Type};
+use arrow::datatypes::{DataType, Int64Type};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -134,23 +134,8 @@ fn spread(n: i64, sum: i128, squares: i128, scale: i32) -> Option<f64> {
 
 /// The values of a bigint or decimal column as unscaled integers, with their scale.
 fn unscaled(array: &ArrayRef) -> Result<(Vec<Option<i128>>, i32)> {
-    match array.data_type() {
-        DataType::Decimal128(_, scale) => Ok((
-            array.as_primitive::<Decimal128Type>().iter().collect(),
-            i32::from(*scale),
-        )),
-        t if t.is_integer() => {
-            let ints = arrow::compute::cast(array, &DataType::Int64)?;
-            Ok((
-                ints.as_primitive::<Int64Type>()
-                    .iter()
-                    .map(|v| v.map(i128::from))
-                    .collect(),
-                0,
-            ))
-        }
-        other => Err(internal(&format!("a sum of type {other}"))),
-    }
+    crate::aggregates::unscaled(array)?
+        .ok_or_else(|| internal(&format!("a sum of type {}", array.data_type())))
 }
 
 fn internal(what: &str) -> DataFusionError {
