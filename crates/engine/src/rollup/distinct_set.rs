@@ -136,22 +136,33 @@ enum GroupSet {
 }
 
 impl GroupSet {
+    /// Adds a stored set (either format).
     fn add(&mut self, set: &str) -> Result<()> {
-        *self = match std::mem::take(self) {
-            GroupSet::Empty => GroupSet::Single(set.to_string()),
-            GroupSet::Single(first) => {
-                let mut members = Members::parse(&first)?;
-                members.union(Members::parse(set)?);
-                GroupSet::Merged(members)
-            }
-            GroupSet::Merged(mut members) => {
-                members.union(Members::parse(set)?);
-                GroupSet::Merged(members)
-            }
-        };
+        if let GroupSet::Empty = self {
+            *self = GroupSet::Single(set.to_string());
+            return Ok(());
+        }
+        self.members()?.union(Members::parse(set)?);
         Ok(())
     }
 
+    /// Everything seen, as one set of members (parsing a single stored set).
+    fn members(&mut self) -> Result<&mut Members> {
+        let members = match std::mem::take(self) {
+            GroupSet::Empty => Members::default(),
+            GroupSet::Single(set) => Members::parse(&set)?,
+            GroupSet::Merged(members) => members,
+        };
+        *self = GroupSet::Merged(members);
+        match self {
+            GroupSet::Merged(members) => Ok(members),
+            _ => Err(DataFusionError::Internal(
+                "a distinct set was not merged".into(),
+            )),
+        }
+    }
+
+    /// The number of members; a single stored set of format 2 says it without decoding.
     fn len(&self) -> Result<u64> {
         Ok(match self {
             GroupSet::Empty => 0,
@@ -161,6 +172,16 @@ impl GroupSet {
             },
             GroupSet::Merged(members) => members.len(),
         })
+    }
+
+    /// The set as stored in format 2 (a single stored set of that format as it is).
+    fn to_text(&self) -> Result<String> {
+        match self {
+            GroupSet::Single(set) if set.starts_with(FORMAT_2) => Ok(set.clone()),
+            GroupSet::Single(set) => Members::parse(set)?.to_text(),
+            GroupSet::Empty => Members::default().to_text(),
+            GroupSet::Merged(members) => members.to_text(),
+        }
     }
 
     fn bytes(&self) -> usize {
@@ -318,12 +339,7 @@ impl Members {
 
     fn union(&mut self, other: Members) {
         for (class, bitmap) in other.classes {
-            match self.classes.get_mut(&class) {
-                Some(mine) => *mine |= bitmap,
-                None => {
-                    self.classes.insert(class, bitmap);
-                }
-            }
+            *self.classes.entry(class).or_default() |= bitmap;
         }
         self.others.extend(other.others);
     }
@@ -426,63 +442,28 @@ fn read_text(input: &mut &[u8]) -> Result<String> {
 
 #[derive(Debug)]
 struct SetAccumulator {
-    values: Members,
+    set: GroupSet,
     /// The input is stored sets (not values).
     merging: bool,
     /// The result is the set's size (not the set).
     count: bool,
-    /// The only stored set seen so far, not yet parsed: a group answered from one rollup
-    /// row (the query's grain is the rollup's) passes it on as it is.
-    single: Option<String>,
-    /// Whether any set or value was added besides `single`.
-    merged: bool,
 }
 
 impl SetAccumulator {
     fn new(merging: bool, count: bool) -> SetAccumulator {
         SetAccumulator {
-            values: Members::default(),
+            set: GroupSet::Empty,
             merging,
             count,
-            single: None,
-            merged: false,
         }
     }
 
     fn insert_sets(&mut self, sets: &ArrayRef) -> Result<()> {
         let sets = arrow::compute::cast(sets, &DataType::Utf8)?;
         for set in sets.as_string::<i32>().iter().flatten() {
-            if !self.merged && self.single.is_none() {
-                self.single = Some(set.to_string());
-                continue;
-            }
-            self.merged = true;
-            if let Some(first) = self.single.take() {
-                self.values.union(Members::parse(&first)?);
-            }
-            self.values.union(Members::parse(set)?);
+            self.set.add(set)?;
         }
         Ok(())
-    }
-
-    /// Everything seen as one set.
-    fn members(&mut self) -> Result<&Members> {
-        if let Some(first) = self.single.take() {
-            self.values.union(Members::parse(&first)?);
-        }
-        Ok(&self.values)
-    }
-
-    fn serialized(&mut self) -> Result<String> {
-        // One stored set of this format is its own serialization (partial aggregates
-        // pass it on as is).
-        if !self.merged
-            && let Some(set) = &self.single
-            && set.starts_with(FORMAT_2)
-        {
-            return Ok(set.clone());
-        }
-        self.members()?.to_text()
     }
 }
 
@@ -495,10 +476,10 @@ impl Accumulator for SetAccumulator {
             return self.insert_sets(input);
         }
         let text = arrow::compute::cast(input, &DataType::Utf8)?;
+        let members = self.set.members()?;
         for value in text.as_string::<i32>().iter().flatten() {
-            self.values.insert(value);
+            members.insert(value);
         }
-        self.merged = true;
         Ok(())
     }
 
@@ -510,31 +491,20 @@ impl Accumulator for SetAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::Utf8(Some(self.serialized()?))])
+        Ok(vec![ScalarValue::Utf8(Some(self.set.to_text()?))])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         if self.count {
-            // A group of one stored set (the query's grain is the rollup's) reads its size.
-            let stored = match (&self.single, self.merged) {
-                (Some(set), false) => Members::stored_len(set),
-                _ => None,
-            };
-            let size = match stored {
-                Some(size) => size,
-                None => self.members()?.len(),
-            };
-            let n = i64::try_from(size).unwrap_or(i64::MAX);
+            let n = i64::try_from(self.set.len()?).unwrap_or(i64::MAX);
             Ok(ScalarValue::Int64(Some(n)))
         } else {
-            Ok(ScalarValue::Utf8(Some(self.serialized()?)))
+            Ok(ScalarValue::Utf8(Some(self.set.to_text()?)))
         }
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-            + self.values.bytes()
-            + self.single.as_ref().map(String::len).unwrap_or(0)
+        std::mem::size_of_val(self) + self.set.bytes()
     }
 }
 

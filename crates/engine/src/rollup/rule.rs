@@ -121,9 +121,17 @@ impl AnalyzerRule for RollupRule {
                 return Ok(Transformed::no(node));
             };
             match set.answer(aggregate) {
-                Outcome::Used { rollup, plan } => {
+                Outcome::Used {
+                    rollup,
+                    joined_back,
+                    plan,
+                } => {
                     debug!(%rollup, "aggregate answered from a rollup");
-                    lines.push(format!("used {rollup}"));
+                    lines.push(if joined_back.is_empty() {
+                        format!("used {rollup}")
+                    } else {
+                        format!("used {rollup} joined back to {}", joined_back.join(", "))
+                    });
                     Ok(Transformed::yes(plan))
                 }
                 Outcome::NotUsed { reasons, facts } => {

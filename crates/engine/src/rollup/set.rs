@@ -40,8 +40,12 @@ pub struct Candidate {
 /// What one aggregate of a query got.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Answered from the named rollup by this plan.
-    Used { rollup: String, plan: LogicalPlan },
+    /// Answered from the named rollup (with these dimensions joined back) by this plan.
+    Used {
+        rollup: String,
+        joined_back: Vec<String>,
+        plan: LogicalPlan,
+    },
     /// Not answered, and why, per candidate (or for all of them).
     NotUsed { reasons: Vec<String>, facts: bool },
     /// Not an aggregate over warehouse tables (an already rewritten one, a system view).
@@ -221,16 +225,11 @@ impl RollupSet {
             match attempt {
                 Ok(Answer { plan, joined_back }) => {
                     candidate.hits.fetch_add(1, Ordering::Relaxed);
-                    let rollup = if joined_back.is_empty() {
-                        candidate.name.clone()
-                    } else {
-                        format!(
-                            "{} joined back to {}",
-                            candidate.name,
-                            joined_back.join(", ")
-                        )
+                    return Outcome::Used {
+                        rollup: candidate.name.clone(),
+                        joined_back,
+                        plan,
                     };
-                    return Outcome::Used { rollup, plan };
                 }
                 Err(reason) => reasons.push(format!("{}: {reason}", candidate.name)),
             }
