@@ -30,7 +30,7 @@ pub use error::{CatalogError, Result};
 pub use log::VersionedLog;
 pub use model::{ColumnDef, ColumnType, ForeignKey, Hierarchy, Sensitivity, TableDef, TableRole};
 pub use principals::{PrincipalStore, Principals, UserRecord};
-pub use rollup::{ROLLUP_STATE_FORMAT, RollupDef, StateColumn, StateKind};
+pub use rollup::{ROLLUP_STATE_FORMAT, RollupDef, SIZE_STATE_FORMAT, StateColumn, StateKind};
 pub use scram::{MockAuthKey, ScramError, ScramServer, ScramVerifier};
 pub use store::CatalogStore;
 pub use version::{

@@ -26,9 +26,13 @@ use crate::model::ColumnDef;
 
 /// The format of the stored states this build writes and the newest it reads. 1: distinct
 /// sets as JSON arrays of text; 2: distinct sets as roaring bitmaps (tagged text, see the
-/// engine's `rollup::distinct_set`). A build reads every older format; a rollup in an
-/// older one is rebuilt (not incrementally refreshed) by the next refresh.
-pub const ROLLUP_STATE_FORMAT: u32 = 2;
+/// engine's `rollup::distinct_set`); 3: each distinct set followed by its size
+/// ([`StateKind::Size`]). A build reads every older format; a rollup in an older one is
+/// rebuilt (not incrementally refreshed) by the next refresh.
+pub const ROLLUP_STATE_FORMAT: u32 = 3;
+
+/// The first format that stores [`StateKind::Size`] columns.
+pub const SIZE_STATE_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollupDef {
@@ -74,6 +78,10 @@ pub enum StateKind {
     /// The distinct non-null values, as a JSON array of their text, sorted (merged by
     /// union; `COUNT(DISTINCT)` is the union's size).
     Distinct,
+    /// The number of members of the distinct set of the same argument (the column before
+    /// it). Not merged: a query at the rollup's grain reads it instead of the set, and a
+    /// merge of sets counts the merged set.
+    Size,
     /// The non-null values (integers and decimals) with how many rows had each, as a
     /// JSON array of `["<unscaled value>", count]` pairs sorted by value (merged by
     /// adding counts; a median is read off the merged histogram).
@@ -89,6 +97,7 @@ impl StateKind {
             StateKind::Min => "min",
             StateKind::Max => "max",
             StateKind::Distinct => "distinct",
+            StateKind::Size => "size",
             StateKind::Histogram => "histogram",
         }
     }

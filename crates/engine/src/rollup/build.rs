@@ -22,7 +22,7 @@ use crate::session::sandbox::assign::{assignment_plan, column_of};
 use crate::session::sandbox::run::column_def;
 use crate::warehouse::transaction::Transaction;
 
-use super::definition::{Definition, top_aggregate};
+use super::definition::{Definition, State, top_aggregate};
 use super::shape::{Refusal, TableNamer};
 
 /// Plans rollup definitions against one version's catalog, the same way when a rollup is
@@ -90,10 +90,12 @@ pub fn states_plan(
 ) -> Result<(Definition, LogicalPlan), Refusal> {
     let aggregate = top_aggregate(analysed)?;
     let definition = Definition::of(aggregate, name_of)?;
+    // Sizes of sets are computed from the aggregated sets.
+    let aggregated = |s: &&State| !matches!(s.column.kind, StateKind::Key | StateKind::Size);
     let computes: Vec<Expr> = definition
         .states
         .iter()
-        .filter(|s| s.column.kind != StateKind::Key)
+        .filter(aggregated)
         .map(|s| s.compute.clone().alias(&s.column.column))
         .collect();
     let grouped = LogicalPlanBuilder::from(aggregate.input.as_ref().clone())
@@ -101,15 +103,28 @@ pub fn states_plan(
         .and_then(LogicalPlanBuilder::build)
         .map_err(|e| e.to_string())?;
     let schema = grouped.schema().clone();
-    if schema.fields().len() != definition.states.len() {
-        return Err("internal: the states plan has other columns than the states".into());
-    }
-    let named: Vec<Expr> = definition
+    let stored = definition
         .states
         .iter()
-        .enumerate()
-        .map(|(i, s)| Expr::Column(schema.columns()[i].clone()).alias(&s.column.column))
-        .collect();
+        .filter(|s| s.column.kind != StateKind::Size)
+        .count();
+    if schema.fields().len() != stored {
+        return Err("internal: the states plan has other columns than the states".into());
+    }
+    let mut columns = schema.columns().into_iter();
+    let named = definition
+        .states
+        .iter()
+        .map(|s| {
+            let value = if s.column.kind == StateKind::Size {
+                s.compute.clone()
+            } else {
+                Expr::Column(columns.next()?)
+            };
+            Some(value.alias(&s.column.column))
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or("internal: the states plan has fewer columns than the states")?;
     let plan = LogicalPlanBuilder::from(grouped)
         .project(named)
         .and_then(LogicalPlanBuilder::build)

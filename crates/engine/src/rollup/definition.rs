@@ -9,7 +9,7 @@ use datafusion::common::DFSchema;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, cast, lit, when};
-use lyceum_catalog::{StateColumn, StateKind};
+use lyceum_catalog::{SIZE_STATE_FORMAT, StateColumn, StateKind};
 
 use super::histogram;
 use super::shape::{Refusal, Shape, TableNamer};
@@ -265,7 +265,9 @@ fn squares(x: Expr, data_type: &DataType) -> Option<Expr> {
 #[derive(Debug, Clone)]
 pub struct State {
     pub column: StateColumn,
-    /// The aggregate that computes the state from the definition's input (un-normalised).
+    /// The aggregate that computes the state from the definition's input (un-normalised);
+    /// for a [`StateKind::Size`], the expression computing it from its set's column once
+    /// the states are aggregated.
     pub compute: Expr,
 }
 
@@ -327,6 +329,18 @@ impl Definition {
                 }
                 let compute = state_aggregate(kind, argument);
                 let column = unique(&mut taken, format!("{}_{}", kind.name(), seen.len() - 1));
+                // A set's size follows it (named after it, so the names of the other
+                // states are those of formats without sizes).
+                let size = (kind == StateKind::Distinct).then(|| State {
+                    column: StateColumn {
+                        column: unique(&mut taken, format!("{column}_size")),
+                        kind: StateKind::Size,
+                        argument: text.clone(),
+                    },
+                    compute: super::distinct_set::distinct_size(Expr::Column(
+                        datafusion::common::Column::new_unqualified(&column),
+                    )),
+                });
                 states.push(State {
                     column: StateColumn {
                         column,
@@ -335,9 +349,28 @@ impl Definition {
                     },
                     compute,
                 });
+                states.extend(size);
             }
         }
         Ok(Definition { shape, states })
+    }
+
+    /// The definition as a rollup stored in `format` has it: without sizes of sets in
+    /// formats before [`SIZE_STATE_FORMAT`].
+    pub fn as_stored_in(mut self, format: u32) -> Definition {
+        if format < SIZE_STATE_FORMAT {
+            self.states.retain(|s| s.column.kind != StateKind::Size);
+        }
+        self
+    }
+
+    /// The stored column holding the size of the distinct set stored in `set`.
+    pub fn size_of_set(&self, set: &str) -> Option<&str> {
+        let stored = self
+            .states
+            .iter()
+            .find(|s| s.column.kind == StateKind::Distinct && s.column.column == set)?;
+        self.state(StateKind::Size, &stored.column.argument)
     }
 
     pub fn columns(&self) -> Vec<StateColumn> {
@@ -373,6 +406,8 @@ fn state_aggregate(kind: StateKind, argument: Option<Expr>) -> Expr {
         StateKind::Min => min(argument),
         StateKind::Max => max(argument),
         StateKind::Distinct => super::distinct_set::distinct_set(argument),
+        // Computed from its set after the aggregate (see `Definition::of`).
+        StateKind::Size => super::distinct_set::distinct_size(argument),
         StateKind::Histogram => super::histogram::histogram(argument),
         StateKind::Key => argument,
     }

@@ -12,7 +12,9 @@
 //! Three aggregates: `lyceum_distinct_set(x)` computes a group's set when a rollup is
 //! built; `lyceum_distinct_count(set)` merges stored sets into a count when a query is
 //! answered; `lyceum_distinct_union(set)` merges stored sets into a set when new rows'
-//! states are folded into a rollup (an incremental refresh).
+//! states are folded into a rollup (an incremental refresh). One scalar function,
+//! `lyceum_distinct_size(set)`, is the count of one stored set, for a query at the
+//! rollup's grain (each of its groups is one stored row: nothing to merge).
 //! Floating-point arguments are refused (their text does not identify their value as
 //! `COUNT(DISTINCT)` compares it).
 
@@ -28,8 +30,8 @@ use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, Expr, GroupsAccumulator, Signature,
-    Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, EmitTo, Expr, GroupsAccumulator,
+    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::scalar::ScalarValue;
 
@@ -46,6 +48,50 @@ pub fn distinct_count(sets: Expr) -> Expr {
 /// The aggregate merging stored sets into their union (a set).
 pub fn distinct_union(sets: Expr) -> Expr {
     AggregateUDF::from(DistinctSet(Mode::Union)).call(vec![sets])
+}
+
+/// The size of one stored set (NULL for a NULL set), read from its header where its
+/// format has one.
+pub fn distinct_size(set: Expr) -> Expr {
+    ScalarUDF::new_from_impl(SetSize).call(vec![set])
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SetSize;
+
+impl ScalarUDFImpl for SetSize {
+    fn name(&self) -> &str {
+        "lyceum_distinct_size"
+    }
+
+    fn signature(&self) -> &Signature {
+        &SIGNATURE
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [sets] = arrays.as_slice() else {
+            return Err(DataFusionError::Internal(
+                "lyceum_distinct_size takes one set".into(),
+            ));
+        };
+        let sets = arrow::compute::cast(sets, &DataType::Utf8)?;
+        let sizes = sets
+            .as_string::<i32>()
+            .iter()
+            .map(|set| {
+                set.map(Members::size_of)
+                    .transpose()?
+                    .map(|n| i64::try_from(n).map_err(damaged))
+                    .transpose()
+            })
+            .collect::<Result<Int64Array>>()?;
+        Ok(ColumnarValue::Array(Arc::new(sizes)))
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
@@ -166,10 +212,7 @@ impl GroupSet {
     fn len(&self) -> Result<u64> {
         Ok(match self {
             GroupSet::Empty => 0,
-            GroupSet::Single(set) => match Members::stored_len(set) {
-                Some(size) => size,
-                None => Members::parse(set)?.len(),
-            },
+            GroupSet::Single(set) => Members::size_of(set)?,
             GroupSet::Merged(members) => members.len(),
         })
     }
@@ -408,6 +451,15 @@ impl Members {
             out.extend(other.as_bytes());
         }
         Ok(format!("{FORMAT_2}{}:{}", self.len(), BASE64.encode(out)))
+    }
+
+    /// The size of a stored set: from its header where its format has one, else by
+    /// reading its members.
+    fn size_of(text: &str) -> Result<u64> {
+        match Members::stored_len(text) {
+            Some(size) => Ok(size),
+            None => Ok(Members::parse(text)?.len()),
+        }
     }
 
     /// The size of a stored set without reading its members, where its format says it.

@@ -33,7 +33,7 @@ use lyceum_catalog::{ROLLUP_STATE_FORMAT, RollupDef, StateKind, TableEntry, Ware
 
 use super::build::{DefinitionPlanner, states_plan};
 use super::constraints;
-use super::distinct_set::distinct_union;
+use super::distinct_set::{distinct_size, distinct_union};
 use super::histogram::histogram_union;
 use super::overlay::Overlay;
 use super::row_delta;
@@ -369,6 +369,8 @@ fn merge_plan(stored: LogicalPlan, new: LogicalPlan, def: &RollupDef) -> Result<
             StateKind::Min => merges.push(min(c).alias(&state.column)),
             StateKind::Max => merges.push(max(c).alias(&state.column)),
             StateKind::Distinct => merges.push(distinct_union(c).alias(&state.column)),
+            // Counted from the merged set below.
+            StateKind::Size => {}
             StateKind::Histogram => merges.push(histogram_union(c).alias(&state.column)),
         }
     }
@@ -376,8 +378,22 @@ fn merge_plan(stored: LogicalPlan, new: LogicalPlan, def: &RollupDef) -> Result<
         .union(new)?
         .aggregate(keys, merges)?
         .build()?;
-    // In the stored column order.
-    let ordered: Vec<Expr> = def.states.iter().map(|s| column(&s.column)).collect();
+    // In the stored column order, each set's size counted from the merged set.
+    let ordered: Vec<Expr> = def
+        .states
+        .iter()
+        .map(|s| match s.kind {
+            StateKind::Size => def
+                .states
+                .iter()
+                .find(|set| set.kind == StateKind::Distinct && set.argument == s.argument)
+                .map(|set| distinct_size(column(&set.column)).alias(&s.column))
+                .ok_or_else(|| {
+                    EngineError::Internal(format!("the size {} has no set", s.column))
+                }),
+            _ => Ok(column(&s.column)),
+        })
+        .collect::<Result<_>>()?;
     Ok(LogicalPlanBuilder::from(grouped)
         .project(ordered)?
         .build()?)

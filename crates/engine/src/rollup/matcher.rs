@@ -6,7 +6,8 @@
 //! rollup's keys (or of columns its joins make equal to a key); and each of its other
 //! aggregates merges stored states. The answer is then an aggregate over the rollup's
 //! rows: groups of the rollup are finer than or equal to the query's, so merging their
-//! states gives what the query would compute from the base rows.
+//! states gives what the query would compute from the base rows. At the rollup's own
+//! grain the answer is a projection of its rows instead (see [`super::grain`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use lyceum_catalog::StateKind;
 use super::decimal_avg::decimal_avg;
 use super::definition::{Definition, call, counts_rows, needed_states};
 use super::distinct_set::distinct_count;
+use super::grain;
 use super::histogram::{histogram_median, histogram_percentile};
 use super::shape::{Refusal, Shape, base_reference, canonical};
 use super::variance::{Statistic, variance};
@@ -53,6 +55,8 @@ pub struct Answer {
     /// The dimensions the query reads that the rollup does not, joined back to the
     /// rollup's rows on its keys.
     pub joined_back: Vec<String>,
+    /// Whether the query is at the rollup's grain: its rows answer without a merge.
+    pub at_grain: bool,
 }
 
 /// The plan answering `aggregate` (whose input has `shape`) from `rollup`, with the same
@@ -172,11 +176,16 @@ pub fn answer(
             .join_on(dimension, JoinType::Inner, on)
             .map_err(|e| e.to_string())?;
     }
-    let merged = builder
-        .aggregate(group, merges.iter().map(|(e, _)| e.clone()))
-        .map_err(|e| e.to_string())?
-        .build()
-        .map_err(|e| e.to_string())?;
+    let projected = at_grain(&builder, &group, &merges, &back, rollup);
+    let at_grain = projected.is_some();
+    let merged = match projected {
+        Some(plan) => plan,
+        None => builder
+            .aggregate(group, merges.iter().map(|(e, _)| e.clone()))
+            .map_err(|e| e.to_string())?
+            .build()
+            .map_err(|e| e.to_string())?,
+    };
     // The query's names and types, in its order.
     let wanted = aggregate.schema.as_ref();
     let got = merged.schema().clone();
@@ -212,6 +221,7 @@ pub fn answer(
     Ok(Answer {
         plan,
         joined_back: back.into_iter().cloned().collect(),
+        at_grain,
     })
 }
 
@@ -222,6 +232,33 @@ impl std::fmt::Debug for Usable {
             .field("definition", &self.definition)
             .finish_non_exhaustive()
     }
+}
+
+/// The merged groups as a projection of the stored rows, where the query is at the
+/// rollup's grain and every merge can be finished from one row (see [`grain`]).
+fn at_grain(
+    builder: &LogicalPlanBuilder,
+    group: &[Expr],
+    merges: &[(Expr, bool)],
+    back: &[&String],
+    rollup: &Usable,
+) -> Option<LogicalPlan> {
+    if !back.is_empty() || !grain::covers_keys(group, &rollup.definition, &rollup.reference) {
+        return None;
+    }
+    let schema = builder.schema();
+    let finished = merges
+        .iter()
+        .enumerate()
+        .map(|(i, (merge, _))| {
+            grain::single_row(merge, schema, &rollup.definition).map(|e| e.alias(format!("__lyceum_merged_{i}")))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    builder
+        .clone()
+        .project(group.iter().cloned().chain(finished))
+        .and_then(LogicalPlanBuilder::build)
+        .ok()
 }
 
 fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {

@@ -3,7 +3,8 @@
 //! - [`shape`] reads which warehouse tables an aggregate reads and how (joins, filters),
 //!   whatever aliases the query used.
 //! - [`definition`] reads a rollup's defining aggregate: its keys and the states it stores.
-//! - [`matcher`] answers one aggregate of a query from one rollup, or says why not.
+//! - [`matcher`] answers one aggregate of a query from one rollup, or says why not;
+//!   [`grain`] answers one at the rollup's own grain without merging.
 //! - [`set`] is the rollups one warehouse version offers, each usable or not (and why).
 //! - [`rule`] is the analyzer rule that rewrites a session's queries onto them.
 //! - [`build`] plans a rollup's states from its definition, to build or refresh it.
@@ -23,6 +24,7 @@ mod decimal_avg;
 pub mod defaults;
 pub mod definition;
 pub mod distinct_set;
+mod grain;
 pub mod histogram;
 pub mod incremental;
 pub mod matcher;

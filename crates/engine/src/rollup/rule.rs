@@ -124,10 +124,13 @@ impl AnalyzerRule for RollupRule {
                 Outcome::Used {
                     rollup,
                     joined_back,
+                    at_grain,
                     plan,
                 } => {
-                    debug!(%rollup, "aggregate answered from a rollup");
-                    lines.push(if joined_back.is_empty() {
+                    debug!(%rollup, at_grain, "aggregate answered from a rollup");
+                    lines.push(if at_grain {
+                        format!("used {rollup} at its grain")
+                    } else if joined_back.is_empty() {
                         format!("used {rollup}")
                     } else {
                         format!("used {rollup} joined back to {}", joined_back.join(", "))

@@ -44,6 +44,8 @@ pub enum Outcome {
     Used {
         rollup: String,
         joined_back: Vec<String>,
+        /// At the rollup's grain: a projection of its rows, no merge.
+        at_grain: bool,
         plan: LogicalPlan,
     },
     /// Not answered, and why, per candidate (or for all of them).
@@ -142,7 +144,8 @@ impl RollupSet {
         }
         let planned = opened.planned.as_ref().map_err(Clone::clone)?;
         let aggregate = top_aggregate(planned)?;
-        let definition = Definition::of(aggregate, &|s| self.name_of(s))?;
+        let definition =
+            Definition::of(aggregate, &|s| self.name_of(s))?.as_stored_in(def.state_format);
         if definition.columns() != def.states {
             return Err(
                 "its stored states are not the ones its definition derives now (REFRESH MATERIALIZED VIEW rebuilds them)"
@@ -223,11 +226,16 @@ impl RollupSet {
                 .map_err(Clone::clone)
                 .and_then(|usable| answer(aggregate, &shape, usable, &self.facts));
             match attempt {
-                Ok(Answer { plan, joined_back }) => {
+                Ok(Answer {
+                    plan,
+                    joined_back,
+                    at_grain,
+                }) => {
                     candidate.hits.fetch_add(1, Ordering::Relaxed);
                     return Outcome::Used {
                         rollup: candidate.name.clone(),
                         joined_back,
+                        at_grain,
                         plan,
                     };
                 }

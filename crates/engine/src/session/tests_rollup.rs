@@ -1160,6 +1160,35 @@ async fn random_aggregates_agree_with_rollups_on_and_off() -> Result<()> {
         "{lines:?}"
     );
 
+    // At a rollup's grain each group is one stored row: its states answer without a merge
+    // (a distinct count is its stored set's size, an average its sum over its count), and
+    // EXPLAIN says so. A coarser query, or one with a measure not finished from one row
+    // (a median of a histogram), merges.
+    let grain = "SELECT e.term_key, e.course_key, count(*), count(DISTINCT e.student_id), \
+                 sum(e.credit_hours_earned) FROM fact_enrollment e GROUP BY 1, 2 \
+                 HAVING count(DISTINCT e.student_id) > 1 ORDER BY 1, 2";
+    let coarser = "SELECT e.term_key, count(DISTINCT e.student_id) FROM fact_enrollment e \
+                   GROUP BY 1 ORDER BY 1";
+    let averaged = "SELECT e.term_key, e.course_key, avg(e.final_score_pct) \
+                    FROM fact_enrollment e GROUP BY 1, 2 ORDER BY 1, 2";
+    let median = "SELECT e.term_key, e.course_key, median(e.grade_points) \
+                  FROM fact_enrollment e GROUP BY 1, 2 ORDER BY 1, 2";
+    for (sql, at_grain) in [
+        (grain, true),
+        (averaged, true),
+        (coarser, false),
+        (median, false),
+    ] {
+        let (base, _) = answer(&mut s, "off", sql).await?;
+        let (rolled, lines) = answer(&mut s, "on", sql).await?;
+        assert!(base.len() > 1 && same_answer(&base, &rolled), "{sql}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("rollup,used public."))
+                && lines.iter().any(|l| l.ends_with(" at its grain")) == at_grain,
+            "{sql}: {lines:?}"
+        );
+    }
+
     // A join along a nullable key drops the fact rows whose key is NULL: a rollup with it
     // does not answer a query without it.
     s.execute(
@@ -1233,5 +1262,71 @@ async fn default_rollups_answer_their_dashboard_queries() -> Result<()> {
         }
     }
     assert_eq!(used, ["01", "02", "11", "16", "17", "21"]);
+    Ok(())
+}
+
+/// A rollup written in state format 2 (distinct sets without their sizes beside them)
+/// still answers, at its grain from the size each set's header records; a refresh
+/// rebuilds it in the current format, each set followed by its size.
+#[test]
+fn rollups_of_an_older_state_format_still_answer() -> Result<()> {
+    on_big_stack(older_format_story)
+}
+
+async fn older_format_story() -> Result<()> {
+    use lyceum_catalog::{ROLLUP_STATE_FORMAT, StateKind};
+    let (_dir, engine) = generated_university().await?;
+    let warehouse = engine.warehouse().clone();
+    let mut s = engine.session(Identity::local())?;
+    s.execute("SET lyceum.result_cache = off").await?;
+    s.execute(
+        "CREATE MATERIALIZED VIEW heads AS SELECT e.term_key, e.course_key, \
+         count(DISTINCT e.student_id) AS students, sum(e.credit_hours_earned) AS earned \
+         FROM fact_enrollment e GROUP BY e.term_key, e.course_key",
+    )
+    .await?;
+    let sql = "SELECT e.term_key, e.course_key, count(DISTINCT e.student_id), \
+               sum(e.credit_hours_earned) FROM fact_enrollment e GROUP BY 1, 2 ORDER BY 1, 2";
+    let (base, _) = answer(&mut s, "off", sql).await?;
+    assert!(base.len() > 1);
+    let stored = |tx: &Transaction| {
+        tx.entry("public.heads")
+            .and_then(|e| e.rollup.clone())
+            .ok_or_else(|| EngineError::Internal("no rollup heads".into()))
+    };
+    let layout = |def: &lyceum_catalog::RollupDef| {
+        def.states
+            .iter()
+            .map(|s| format!("{}:{}", s.kind.name(), s.column))
+            .collect::<Vec<_>>()
+    };
+    let current = [
+        "key:term_key",
+        "key:course_key",
+        "distinct:distinct_0",
+        "size:distinct_0_size",
+        "sum:sum_1",
+    ];
+
+    // Format 2's catalog entry: the same names, less the sizes.
+    let mut tx = Transaction::begin(&warehouse).await?;
+    let mut def = stored(&tx)?;
+    assert_eq!(def.state_format, ROLLUP_STATE_FORMAT);
+    assert_eq!(layout(&def), current);
+    def.state_format = 2;
+    def.states.retain(|s| s.kind != StateKind::Size);
+    tx.set_rollup("public.heads", def)?;
+    tx.commit("test", None, "heads as format 2".into()).await?;
+    let (rolled, lines) = answer(&mut s, "on", sql).await?;
+    assert!(same_answer(&base, &rolled), "{rolled:?}");
+    assert_eq!(lines, ["rollup,used public.heads at its grain"]);
+
+    s.execute("REFRESH MATERIALIZED VIEW heads").await?;
+    let def = stored(&Transaction::begin(&warehouse).await?)?;
+    assert_eq!(def.state_format, ROLLUP_STATE_FORMAT);
+    assert_eq!(layout(&def), current);
+    let (rolled, lines) = answer(&mut s, "on", sql).await?;
+    assert!(same_answer(&base, &rolled), "{rolled:?}");
+    assert_eq!(lines, ["rollup,used public.heads at its grain"]);
     Ok(())
 }
