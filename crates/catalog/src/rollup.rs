@@ -78,8 +78,8 @@ pub enum StateKind {
     /// The distinct non-null values, as a JSON array of their text, sorted (merged by
     /// union; `COUNT(DISTINCT)` is the union's size).
     Distinct,
-    /// The number of members of the distinct set of the same argument (the column before
-    /// it). Not merged: a query at the rollup's grain reads it instead of the set, and a
+    /// The number of members of the distinct set of the same argument (stored after all
+    /// other states, so a refresh adds it to a rollup of an older format). Not merged: a query at the rollup's grain reads it instead of the set, and a
     /// merge of sets counts the merged set.
     Size,
     /// The non-null values (integers and decimals) with how many rows had each, as a

@@ -193,14 +193,37 @@ pub async fn build(
 }
 
 /// Writes a rollup's states again (`REFRESH`, or a load that changed what it reads): the
-/// stored columns must be the ones the definition computes now.
+/// stored columns must be the ones the definition computes now, or those less the sizes of
+/// sets that state format 3 added (they are added to the table).
 pub async fn rewrite(tx: &mut Transaction, qualified: &str, built: Built) -> crate::Result<u64> {
     let Some(entry) = tx.entry(qualified) else {
         return Err(EngineError::Internal(format!(
             "{qualified} is not in the warehouse"
         )));
     };
-    let stored = entry.definition.clone();
+    let mut stored = entry.definition.clone();
+    // A rollup of a format without sizes of sets gains them, at the end of its table.
+    let added = built.table.columns.get(stored.columns.len()..).unwrap_or_default();
+    let sizes_only = added.iter().all(|c| {
+        built
+            .rollup
+            .states
+            .iter()
+            .any(|s| s.column == c.name && s.kind == StateKind::Size)
+    });
+    if !added.is_empty()
+        && sizes_only
+        && same_columns(&built.table.columns[..stored.columns.len()], &stored.columns)
+    {
+        for column in added.to_vec() {
+            tx.add_column(qualified, ColumnDef { nullable: true, ..column })
+                .await?;
+        }
+        stored = tx
+            .entry(qualified)
+            .map(|e| e.definition.clone())
+            .ok_or_else(|| EngineError::Internal(format!("{qualified} is not in the warehouse")))?;
+    }
     if !same_columns(&built.table.columns, &stored.columns) {
         return Err(EngineError::Unsupported {
             what: format!(

@@ -275,7 +275,8 @@ pub struct State {
 #[derive(Debug, Clone)]
 pub struct Definition {
     pub shape: Shape,
-    /// The stored columns: keys first (in GROUP BY order), then states.
+    /// The stored columns: keys first (in GROUP BY order), then states, then the sizes
+    /// of the distinct sets.
     pub states: Vec<State>,
 }
 
@@ -315,6 +316,7 @@ impl Definition {
             });
         }
         let mut seen = BTreeSet::new();
+        let mut sizes = Vec::new();
         for expr in &aggregate.aggr_expr {
             if expr.exists(|e| Ok(e.is_volatile_node())).unwrap_or(true) {
                 return Err(format!("{expr} is volatile"));
@@ -329,9 +331,10 @@ impl Definition {
                 }
                 let compute = state_aggregate(kind, argument);
                 let column = unique(&mut taken, format!("{}_{}", kind.name(), seen.len() - 1));
-                // A set's size follows it (named after it, so the names of the other
-                // states are those of formats without sizes).
-                let size = (kind == StateKind::Distinct).then(|| State {
+                // A set's size is stored after every other state (named after its set),
+                // so a rollup of a format without sizes keeps its columns and names and
+                // gains the sizes at the end.
+                sizes.extend((kind == StateKind::Distinct).then(|| State {
                     column: StateColumn {
                         column: unique(&mut taken, format!("{column}_size")),
                         kind: StateKind::Size,
@@ -340,7 +343,7 @@ impl Definition {
                     compute: super::distinct_set::distinct_size(Expr::Column(
                         datafusion::common::Column::new_unqualified(&column),
                     )),
-                });
+                }));
                 states.push(State {
                     column: StateColumn {
                         column,
@@ -349,9 +352,9 @@ impl Definition {
                     },
                     compute,
                 });
-                states.extend(size);
             }
         }
+        states.extend(sizes);
         Ok(Definition { shape, states })
     }
 

@@ -1304,15 +1304,36 @@ async fn older_format_story() -> Result<()> {
         "key:term_key",
         "key:course_key",
         "distinct:distinct_0",
-        "size:distinct_0_size",
         "sum:sum_1",
+        "size:distinct_0_size",
     ];
 
-    // Format 2's catalog entry: the same names, less the sizes.
+    // As format 2 stored it: a table without the sizes, a catalog entry with the same
+    // names less the sizes.
     let mut tx = Transaction::begin(&warehouse).await?;
     let mut def = stored(&tx)?;
     assert_eq!(def.state_format, ROLLUP_STATE_FORMAT);
     assert_eq!(layout(&def), current);
+    let entry = tx
+        .entry("public.heads")
+        .cloned()
+        .ok_or_else(|| EngineError::Internal("no heads".into()))?;
+    let ctx = datafusion::prelude::SessionContext::new();
+    let table = warehouse.open_table_at(&entry).await?;
+    table
+        .update_datafusion_session(&ctx.state())
+        .map_err(|e| EngineError::delta("public.heads", e))?;
+    ctx.register_table("stored", table.table_provider().await?)?;
+    let old_rows = ctx
+        .state()
+        .create_logical_plan("SELECT term_key, course_key, distinct_0, sum_1 FROM stored")
+        .await?;
+    let mut older = entry.definition.clone();
+    older.columns.retain(|c| c.name != "distinct_0_size");
+    tx.drop_table("public.heads")?;
+    tx.create_table(older).await?;
+    tx.overwrite_plan("public.heads", old_rows, &ctx.state())
+        .await?;
     def.state_format = 2;
     def.states.retain(|s| s.kind != StateKind::Size);
     tx.set_rollup("public.heads", def)?;
