@@ -203,7 +203,11 @@ pub async fn rewrite(tx: &mut Transaction, qualified: &str, built: Built) -> cra
     };
     let mut stored = entry.definition.clone();
     // A rollup of a format without sizes of sets gains them, at the end of its table.
-    let added = built.table.columns.get(stored.columns.len()..).unwrap_or_default();
+    let added = built
+        .table
+        .columns
+        .get(stored.columns.len()..)
+        .unwrap_or_default();
     let sizes_only = added.iter().all(|c| {
         built
             .rollup
@@ -213,11 +217,20 @@ pub async fn rewrite(tx: &mut Transaction, qualified: &str, built: Built) -> cra
     });
     if !added.is_empty()
         && sizes_only
-        && same_columns(&built.table.columns[..stored.columns.len()], &stored.columns)
+        && same_columns(
+            &built.table.columns[..stored.columns.len()],
+            &stored.columns,
+        )
     {
-        for column in added.to_vec() {
-            tx.add_column(qualified, ColumnDef { nullable: true, ..column })
-                .await?;
+        for column in added.iter().cloned() {
+            tx.add_column(
+                qualified,
+                ColumnDef {
+                    nullable: true,
+                    ..column
+                },
+            )
+            .await?;
         }
         stored = tx
             .entry(qualified)

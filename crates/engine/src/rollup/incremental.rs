@@ -388,9 +388,7 @@ fn merge_plan(stored: LogicalPlan, new: LogicalPlan, def: &RollupDef) -> Result<
                 .iter()
                 .find(|set| set.kind == StateKind::Distinct && set.argument == s.argument)
                 .map(|set| distinct_size(column(&set.column)).alias(&s.column))
-                .ok_or_else(|| {
-                    EngineError::Internal(format!("the size {} has no set", s.column))
-                }),
+                .ok_or_else(|| EngineError::Internal(format!("the size {} has no set", s.column))),
             _ => Ok(column(&s.column)),
         })
         .collect::<Result<_>>()?;

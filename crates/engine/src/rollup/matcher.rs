@@ -251,7 +251,8 @@ fn at_grain(
         .iter()
         .enumerate()
         .map(|(i, (merge, _))| {
-            grain::single_row(merge, schema, &rollup.definition).map(|e| e.alias(format!("__lyceum_merged_{i}")))
+            grain::single_row(merge, schema, &rollup.definition)
+                .map(|e| e.alias(format!("__lyceum_merged_{i}")))
         })
         .collect::<Option<Vec<_>>>()?;
     builder
