@@ -109,11 +109,13 @@ fn results_arrive_in_binary_with_exact_types() {
                 Type::INT4,
                 Type::NUMERIC,
                 Type::BOOL,
-                Type::TEXT
+                // Declared VARCHAR(n) by schema.sql, as PostgreSQL reports it.
+                Type::VARCHAR
             ]
         );
         let _: i64 = row.get(0);
         let _: bool = row.get(4);
+        let _: String = row.get(5);
         // Values tokio-postgres has no Rust type for (numeric, interval, bytea, arrays)
         // are checked as text, as the server encodes them.
         let text = client

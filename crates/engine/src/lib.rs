@@ -24,6 +24,7 @@ pub mod memory;
 pub mod pgcatalog;
 mod privileges;
 pub mod rollup;
+mod semantics;
 pub mod session;
 mod sqlfn;
 pub mod warehouse;

@@ -27,6 +27,7 @@ pub mod information_schema;
 pub mod oids;
 mod profile;
 pub mod relations;
+pub mod result_types;
 pub mod rewrite;
 mod session_functions;
 mod settings;

@@ -35,6 +35,8 @@ pub const DATABASE_OID: i32 = 16_383;
 pub const OWNER_ROLE: i32 = 10;
 /// Its name.
 pub const OWNER_NAME: &str = "lyceum";
+/// `varchar`, the type PostgreSQL reports for a column declared `VARCHAR(n)`.
+pub const VARCHAR_TYPE: i32 = 1043;
 
 const TABLE_BLOCK: i32 = 4;
 const UNKNOWN_TABLES: i32 = 1_000_000;

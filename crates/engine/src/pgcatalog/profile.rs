@@ -83,6 +83,14 @@ impl SessionProfile for PostgresSession {
         super::rewrite::client_schema(schema)
     }
 
+    fn result_schema(&self, plan: &datafusion::logical_expr::LogicalPlan) -> SchemaRef {
+        super::result_types::annotate(
+            plan,
+            super::rewrite::client_schema(plan.schema().as_arrow()),
+            &self.state.model(),
+        )
+    }
+
     async fn catalog(
         &self,
         snapshot: &Snapshot,

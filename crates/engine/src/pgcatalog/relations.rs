@@ -31,6 +31,10 @@ pub struct Column {
     pub typmod: i32,
     pub not_null: bool,
     pub description: Option<String>,
+    /// The type a query reading the column reports, when it is not the one its Arrow
+    /// type maps to: `varchar` (1043) for a text column of the star schema, which
+    /// `schema.sql` declares `VARCHAR(n)`.
+    pub result_type: Option<i32>,
 }
 
 /// A primary key or foreign key, by column positions (1-based `attnum`s).
@@ -134,6 +138,17 @@ fn column_type(field: &Field) -> (i32, i32) {
     (oid, typmod)
 }
 
+/// `varchar` for a text column of a star table (declared `VARCHAR(n)` by `schema.sql`);
+/// an analyst's or Lyceum's own text columns are `text`, as the catalog cannot tell
+/// `VARCHAR` from `TEXT` there.
+fn declared_result_type(def: &TableDef, column: &lyceum_catalog::ColumnDef) -> Option<i32> {
+    let star = matches!(
+        def.role,
+        TableRole::Dimension | TableRole::Scd2Dimension | TableRole::Fact | TableRole::Rollup
+    );
+    (star && column.ty == lyceum_catalog::ColumnType::Varchar).then_some(oids::VARCHAR_TYPE)
+}
+
 fn table_description(def: &TableDef) -> String {
     let key = def.primary_key.join(", ");
     match def.role {
@@ -225,6 +240,10 @@ pub fn model(
                     typmod,
                     not_null: def_col.map_or(!f.is_nullable(), |c| !c.nullable),
                     description: def_col.and_then(|c| column_description(c.sensitivity)),
+                    result_type: t
+                        .def
+                        .zip(def_col)
+                        .and_then(|(d, c)| declared_result_type(d, c)),
                 }
             })
             .collect();
@@ -273,6 +292,7 @@ pub fn model(
                                     typmod,
                                     not_null: true,
                                     description: None,
+                                    result_type: None,
                                 }
                             })
                             .collect(),
@@ -401,6 +421,7 @@ pub fn model(
                             typmod,
                             not_null: !f.is_nullable(),
                             description: None,
+                            result_type: None,
                         }
                     })
                     .collect(),

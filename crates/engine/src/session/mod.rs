@@ -391,6 +391,7 @@ fn new_context(
     datafusion_functions_json::register_all(&mut ctx)?;
     crate::aggregates::register(&ctx);
     face.register(&ctx, &engine.registry);
+    ctx.add_analyzer_rule(Arc::new(crate::semantics::MultisetSetOperations));
     // Last of the analyzer's rules: after type coercion, before every optimizer rule.
     ctx.add_analyzer_rule(Arc::new(RollupRule::new(rollups.clone())));
     Ok(ctx)
@@ -593,8 +594,7 @@ impl Session {
                 let version = self.pinned.unwrap_or_default();
                 let plan = self.plan(statement).await?;
                 let inferred = prepared::plan_parameter_types(&plan, declared.len())?;
-                let schema =
-                    returns_rows(&plan).then(|| self.face.client_schema(plan.schema().as_arrow()));
+                let schema = returns_rows(&plan).then(|| self.face.result_schema(&plan));
                 (schema, Some((version, plan)), inferred)
             }
             Action::Show { name } => (Some(prepared::one_text_column(name)), None, vec![]),
@@ -712,7 +712,7 @@ impl Session {
                 let plan = limits.run(self.plan(statement)).await?;
                 // The client was told the columns at Describe: never send others.
                 if let Some(described) = &prepared.schema {
-                    let now = self.face.client_schema(plan.schema().as_arrow());
+                    let now = self.face.result_schema(&plan);
                     if !same_columns(described, &now) {
                         return Err(EngineError::CachedPlanChanged);
                     }
@@ -887,8 +887,8 @@ impl Session {
                 }
                 limits.run(self.pin()).await?;
                 let plan = limits.run(self.plan(query)).await?;
+                let schema = self.face.result_schema(&plan);
                 let df = self.ctx.execute_logical_plan(plan).await?;
-                let schema = self.face.client_schema(df.schema().as_arrow());
                 let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
                 self.cursors
                     .insert(name.clone(), cursor::Cursor::new(schema, stream, *hold));
@@ -1211,7 +1211,7 @@ impl Session {
                 Ok(hit) => {
                     debug!(rows = hit.rows, "answered from the result cache");
                     // Described as a miss would describe it: from the plan, not the stream.
-                    let schema = self.face.client_schema(plan.schema().as_arrow());
+                    let schema = self.face.result_schema(&plan);
                     let stream = MemoryStream::try_new(hit.batches.to_vec(), hit.schema, None)?;
                     return Ok(QueryOutput::Rows {
                         schema,
@@ -1223,10 +1223,10 @@ impl Session {
             }
         }
         limits.take_turn(&self.engine.turns, &mut self.turn).await?;
+        let schema = self.face.result_schema(&plan);
         let df = limits
             .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
             .await?;
-        let schema = self.face.client_schema(df.schema().as_arrow());
         let mut stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
         // What the rewrite decided while the plan was analysed (just now).
         let rollup_lines = self.rollups.take_reports();

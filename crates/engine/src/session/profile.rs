@@ -64,6 +64,12 @@ pub trait SessionProfile: Send + Sync {
         Arc::new(schema.clone())
     }
 
+    /// The result columns of `plan` as clients see them: their names, and the types the
+    /// profile reports where the Arrow type alone does not say them.
+    fn result_schema(&self, plan: &datafusion::logical_expr::LogicalPlan) -> SchemaRef {
+        self.client_schema(plan.schema().as_arrow())
+    }
+
     /// The catalog a session reading `snapshot` sees: the snapshot's schemas and the
     /// profile's system schemas.
     async fn catalog(

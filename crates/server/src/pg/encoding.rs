@@ -20,7 +20,10 @@ use pgwire::api::results::{FieldInfo, QueryResponse};
 use pgwire::error::PgWireResult;
 use pgwire::messages::data::DataRow;
 
+use lyceum_engine::pgcatalog::result_types::RESULT_TYPE_KEY;
+
 use super::server::QueryGuard;
+use super::text_form;
 use crate::error;
 
 type RowStream = Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>;
@@ -33,7 +36,39 @@ pub(crate) fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<F
         .map(|f| client_field(f, f.data_type()))
         .collect();
     let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
-    Ok(Arc::new(arrow_schema_to_pg_fields(&schema, format, None)?))
+    let infos = arrow_schema_to_pg_fields(&schema, format, None)?;
+    Ok(Arc::new(
+        infos
+            .into_iter()
+            .zip(schema.fields())
+            .map(|(info, field)| declared_type(info, field))
+            .collect(),
+    ))
+}
+
+/// `info` reporting the type the engine declared for the column (`varchar` for a star
+/// schema text column), when it declared one the client's type table knows.
+fn declared_type(info: FieldInfo, field: &Field) -> FieldInfo {
+    let Some(oid) = field
+        .metadata()
+        .get(RESULT_TYPE_KEY)
+        .and_then(|v| v.parse::<u32>().ok())
+    else {
+        return info;
+    };
+    match Type::from_oid(oid) {
+        Some(declared) => FieldInfo::new(
+            info.name().to_string(),
+            info.table_id(),
+            info.column_id(),
+            declared,
+            info.format(),
+        )
+        .with_format_options(info.format_options().clone())
+        .with_type_size(info.type_size())
+        .with_type_modifier(info.type_modifier()),
+        None => info,
+    }
 }
 
 /// A `SELECT` response whose rows are encoded as the engine produces each batch. An error
@@ -50,10 +85,12 @@ pub(crate) fn query_response(
     let rows = batches
         .map(move |batch| {
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
-                Ok(batch) => match consistent(batch) {
-                    Ok(batch) => encode_recordbatch(row_fields.clone(), batch),
-                    Err(e) => Box::new(std::iter::once(Err(e))),
-                },
+                Ok(batch) => {
+                    match consistent(batch).and_then(|b| text_form::present(b, &row_fields)) {
+                        Ok(batch) => encode_recordbatch(row_fields.clone(), batch),
+                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    }
+                }
                 Err(e) => Box::new(std::iter::once(Err(error::datafusion_to_pg(&e)))),
             };
             stream::iter(rows)
@@ -168,7 +205,7 @@ pub(crate) fn decode_parameters<S: Clone>(
 /// what a simple-protocol client reads, for running the same SQL in-process.
 pub fn text_rows(batch: RecordBatch) -> PgWireResult<Vec<Vec<Option<String>>>> {
     let fields = fields(batch.schema().as_ref(), &Format::UnifiedText)?;
-    let batch = consistent(batch)?;
+    let batch = text_form::present(consistent(batch)?, &fields)?;
     let mut rows = Vec::with_capacity(batch.num_rows());
     for row in encode_recordbatch(fields, batch) {
         let row = row?;

@@ -22,6 +22,7 @@ mod handler;
 mod server;
 mod simple;
 mod startup;
+mod text_form;
 
 pub use encoding::text_rows;
 pub use server::{AuthMethod, PgOptions, Running, start};

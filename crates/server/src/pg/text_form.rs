@@ -1,0 +1,259 @@
+//! PostgreSQL's text form of values whose Arrow rendering differs from it. arrow-pg
+//! writes a `float8` with Rust's formatting (`2.0`, `inf`, `1e20`); PostgreSQL 15 writes
+//! the shortest digits that read back to the same value, in fixed notation for decimal
+//! exponents from -4 to 14 (`float4`: to 5) and otherwise as `1e+20`, and spells
+//! `Infinity`, `-Infinity` and `NaN`. A `timestamp` has no `.000000` when its seconds
+//! are whole. Columns sent in text format are rendered here, as text under their own
+//! type OID; binary format sends the value unchanged.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use arrow::datatypes::{
+    DataType, Field, Float32Type, Float64Type, Schema, TimeUnit, TimestampMicrosecondType,
+};
+use arrow::record_batch::RecordBatch;
+use pgwire::api::results::{FieldFormat, FieldInfo};
+use pgwire::error::PgWireResult;
+
+use crate::error;
+
+/// `batch` with its text-format float and timestamp columns rendered as PostgreSQL renders them.
+pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<RecordBatch> {
+    let needs = |i: usize, column: &ArrayRef| {
+        fields
+            .get(i)
+            .is_some_and(|f| f.format() == FieldFormat::Text)
+            && matches!(
+                column.data_type(),
+                DataType::Float64 | DataType::Float32 | DataType::Timestamp(_, None)
+            )
+    };
+    if !batch.columns().iter().enumerate().any(|(i, c)| needs(i, c)) {
+        return Ok(batch);
+    }
+    let schema = batch.schema();
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    let mut out_fields = Vec::with_capacity(batch.num_columns());
+    for (i, (field, column)) in schema.fields().iter().zip(batch.columns()).enumerate() {
+        if needs(i, column) {
+            columns.push(match column.data_type() {
+                DataType::Timestamp(..) => timestamp_text(column),
+                _ => float_text(column),
+            });
+            out_fields.push(Field::new(field.name(), DataType::Utf8, true));
+        } else {
+            columns.push(column.clone());
+            out_fields.push(field.as_ref().clone());
+        }
+    }
+    let schema = Arc::new(Schema::new_with_metadata(
+        out_fields,
+        schema.metadata().clone(),
+    ));
+    RecordBatch::try_new(schema, columns)
+        .map_err(|e| error::internal(format!("cannot render a result batch: {e}")))
+}
+
+/// PostgreSQL's `timestamp` output (ISO style): seconds' fraction only when it is not
+/// zero, without trailing zeros (`2024-01-05 08:30:00`, `2024-01-05 08:30:00.25`).
+fn timestamp_text(column: &ArrayRef) -> ArrayRef {
+    // PostgreSQL keeps microseconds: nanoseconds (DataFusion's literals) are cut to them.
+    let micros = arrow::compute::cast(column, &DataType::Timestamp(TimeUnit::Microsecond, None));
+    let Ok(micros) = micros else {
+        return column.clone();
+    };
+    let values = micros.as_primitive::<TimestampMicrosecondType>();
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 19);
+    for i in 0..column.len() {
+        if column.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        match values.value_as_datetime(i) {
+            Some(t) => out.append_value(timestamp(t)),
+            None => out.append_null(),
+        }
+    }
+    Arc::new(out.finish())
+}
+
+pub(crate) fn timestamp(t: chrono::NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    let mut text = if t.year() < 1 {
+        format!("{:04}{}", 1 - t.year(), t.format("-%m-%d %H:%M:%S"))
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    let micros = t.nanosecond() / 1000;
+    if micros != 0 {
+        let fraction = format!("{micros:06}");
+        text.push('.');
+        text.push_str(fraction.trim_end_matches('0'));
+    }
+    if t.year() < 1 {
+        text.push_str(" BC");
+    }
+    text
+}
+
+fn float_text(column: &ArrayRef) -> ArrayRef {
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 8);
+    let mut text = String::new();
+    for i in 0..column.len() {
+        if column.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        text.clear();
+        match column.data_type() {
+            DataType::Float32 => float4(column.as_primitive::<Float32Type>().value(i), &mut text),
+            _ => float8(column.as_primitive::<Float64Type>().value(i), &mut text),
+        }
+        out.append_value(&text);
+    }
+    Arc::new(out.finish())
+}
+
+/// PostgreSQL's `float8out` (with the default `extra_float_digits = 1`).
+pub(crate) fn float8(value: f64, out: &mut String) {
+    shortest(
+        value.is_nan(),
+        value.is_infinite(),
+        value.is_sign_negative(),
+        || format!("{value:e}"),
+        15,
+        out,
+    )
+}
+
+/// PostgreSQL's `float4out` (with the default `extra_float_digits = 1`).
+pub(crate) fn float4(value: f32, out: &mut String) {
+    shortest(
+        value.is_nan(),
+        value.is_infinite(),
+        value.is_sign_negative(),
+        || format!("{value:e}"),
+        6,
+        out,
+    )
+}
+
+/// Lays out Rust's shortest round-trip digits (`{:e}`: `-1.25e-7`) as PostgreSQL does:
+/// fixed notation when `-4 <= exponent < fixed_below`, else `d.ddde±XX`.
+fn shortest(
+    nan: bool,
+    infinite: bool,
+    negative: bool,
+    scientific: impl FnOnce() -> String,
+    fixed_below: i32,
+    out: &mut String,
+) {
+    if nan {
+        out.push_str("NaN");
+        return;
+    }
+    if infinite {
+        out.push_str(if negative { "-Infinity" } else { "Infinity" });
+        return;
+    }
+    let text = scientific();
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    out.push_str(sign);
+    if digits.bytes().all(|d| d == b'0') {
+        out.push('0');
+        return;
+    }
+    if (-4..fixed_below).contains(&exponent) {
+        if exponent < 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
+            out.push_str(&digits);
+        } else {
+            let whole = exponent as usize + 1;
+            if digits.len() <= whole {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', whole - digits.len()));
+            } else {
+                out.push_str(&digits[..whole]);
+                out.push('.');
+                out.push_str(&digits[whole..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exponent < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exponent.abs()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f8(v: f64) -> String {
+        let mut s = String::new();
+        float8(v, &mut s);
+        s
+    }
+
+    fn f4(v: f32) -> String {
+        let mut s = String::new();
+        float4(v, &mut s);
+        s
+    }
+
+    /// Each expected text is what PostgreSQL 15 prints for the value.
+    #[test]
+    fn floats_print_as_postgresql_prints_them() {
+        assert_eq!(f8(2.0), "2");
+        assert_eq!(f8(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(f8(-1.5), "-1.5");
+        assert_eq!(f8(0.0), "0");
+        assert_eq!(f8(-0.0), "-0");
+        assert_eq!(f8(1e15), "1e+15");
+        assert_eq!(f8(123456789012345.0), "123456789012345");
+        assert_eq!(f8(0.0001), "0.0001");
+        assert_eq!(f8(0.00001234), "1.234e-05");
+        assert_eq!(f8(1.5e300), "1.5e+300");
+        assert_eq!(f8(f64::INFINITY), "Infinity");
+        assert_eq!(f8(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(f8(f64::NAN), "NaN");
+        assert_eq!(f8(1598227200.0), "1598227200");
+        assert_eq!(f8(std::f64::consts::PI), "3.141592653589793");
+        assert_eq!(f4(2.5), "2.5");
+        assert_eq!(f4(1e6), "1e+06");
+        assert_eq!(f4(123456.0), "123456");
+        assert_eq!(f4(0.1), "0.1");
+    }
+
+    #[test]
+    fn timestamps_print_as_postgresql_prints_them() {
+        let at = |s: &str| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("a timestamp")
+        };
+        assert_eq!(
+            timestamp(at("2024-01-05 08:30:00.0")),
+            "2024-01-05 08:30:00"
+        );
+        assert_eq!(
+            timestamp(at("2024-01-05 08:30:00.25")),
+            "2024-01-05 08:30:00.25"
+        );
+        assert_eq!(
+            timestamp(at("2024-01-05 08:30:00.000001")),
+            "2024-01-05 08:30:00.000001"
+        );
+    }
+}
