@@ -83,14 +83,11 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
                 None
             }
         }
-        LogicalPlan::Aggregate(a) => {
-            let groups = a.group_expr.len();
-            if i < groups && !matches!(a.group_expr[i], Expr::GroupingSet(_)) {
-                expr_origin(&a.group_expr[i], &a.input, model)
-            } else {
-                None
-            }
-        }
+        LogicalPlan::Aggregate(a) => match a.group_expr.as_slice() {
+            // GROUPING SETS / ROLLUP / CUBE: one output column per distinct key.
+            [Expr::GroupingSet(set)] => expr_origin(set.distinct_expr().get(i)?, &a.input, model),
+            keys => expr_origin(keys.get(i)?, &a.input, model),
+        },
         LogicalPlan::Join(j) => match j.join_type {
             JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => {
                 origin(&j.left, i, model)

@@ -391,7 +391,9 @@ fn new_context(
     datafusion_functions_json::register_all(&mut ctx)?;
     crate::aggregates::register(&ctx);
     face.register(&ctx, &engine.registry);
+    crate::semantics::register(&ctx);
     ctx.add_analyzer_rule(Arc::new(crate::semantics::MultisetSetOperations));
+    ctx.add_analyzer_rule(Arc::new(crate::semantics::SimilarTo));
     // Last of the analyzer's rules: after type coercion, before every optimizer rule.
     ctx.add_analyzer_rule(Arc::new(RollupRule::new(rollups.clone())));
     Ok(ctx)

@@ -103,7 +103,8 @@ pub(crate) fn query_response(
     Ok(QueryResponse::new(fields, rows))
 }
 
-/// `batch` with a schema whose types are its columns' own. DataFusion can hand out a
+/// `batch` with a schema whose types are its columns' own (unsigned 64-bit ones cast to
+/// `Int64`, an error past its range). DataFusion can hand out a
 /// batch whose schema says `Utf8` over a `Utf8View` column, or keeps arrow-pg's `char`
 /// metadata on a cast of a catalog column (`relkind::text`); arrow-pg encodes by the
 /// schema and would panic on either.
@@ -122,14 +123,36 @@ fn consistent(batch: RecordBatch) -> PgWireResult<RecordBatch> {
     {
         return Ok(batch);
     }
+    let columns = fixed
+        .iter()
+        .zip(batch.columns())
+        .map(|(field, column)| {
+            if field.data_type() == column.data_type() {
+                return Ok(column.clone());
+            }
+            let options = arrow::compute::CastOptions {
+                safe: false,
+                ..Default::default()
+            };
+            arrow::compute::cast_with_options(column, field.data_type(), &options).map_err(|e| {
+                error::internal(format!("cannot send {} as bigint: {e}", field.name()))
+            })
+        })
+        .collect::<PgWireResult<Vec<_>>>()?;
     let schema = Arc::new(Schema::new_with_metadata(fixed, schema.metadata().clone()));
-    RecordBatch::try_new(schema, batch.columns().to_vec())
+    RecordBatch::try_new(schema, columns)
         .map_err(|e| error::internal(format!("cannot encode a result batch: {e}")))
 }
 
 /// `field` holding values of `data_type`, with arrow-pg's type hints only where they fit
-/// it (`char` on `Utf8`, `oid` on `Int32`).
+/// it (`char` on `Utf8`, `oid` on `Int32`). An unsigned 64-bit column (DataFusion's
+/// `row_number`, `rank`, `dense_rank`) is sent as `bigint`, PostgreSQL's type for them,
+/// not as arrow-pg's `numeric`.
 fn client_field(field: &Field, data_type: &DataType) -> Field {
+    let data_type = match data_type {
+        DataType::UInt64 => &DataType::Int64,
+        other => other,
+    };
     let mut metadata = field.metadata().clone();
     if *data_type != DataType::Utf8 {
         metadata.remove(PG_CHAR_KEY);
