@@ -287,23 +287,18 @@ fn field(t: NaiveDateTime, pattern: &str, fill: bool) -> (String, Option<i64>) {
         }
         "J" => number(i64::from(t.num_days_from_ce()) + 1_721_425, 1),
         "Q" => number(month as i64 / 3 + 1, 1),
-        "RM" => (
-            if fill {
-                ROMAN[month].to_string()
-            } else {
-                format!("{:<4}", ROMAN[month])
-            },
-            None,
-        ),
-        "rm" => (
-            if fill {
-                ROMAN[month].to_lowercase()
-            } else {
-                format!("{:<4}", ROMAN[month].to_lowercase())
-            },
-            None,
-        ),
+        "RM" => (roman(ROMAN[month].to_string(), fill), None),
+        "rm" => (roman(ROMAN[month].to_lowercase(), fill), None),
         _ => (pattern.to_string(), None),
+    }
+}
+
+/// A month in Roman numerals, blank-padded to 4 unless `fill`.
+fn roman(numeral: String, fill: bool) -> String {
+    if fill {
+        numeral
+    } else {
+        format!("{numeral:<4}")
     }
 }
 

@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{RecordBatch, StringArray};
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::catalog::CatalogProvider;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::runtime_env::RuntimeEnv;
@@ -596,7 +596,11 @@ impl Session {
                 let version = self.pinned.unwrap_or_default();
                 let plan = self.plan(statement).await?;
                 let inferred = prepared::plan_parameter_types(&plan, declared.len())?;
-                let schema = returns_rows(&plan).then(|| self.face.result_schema(&plan));
+                let schema = if returns_rows(&plan) {
+                    Some(self.described(&plan).await)
+                } else {
+                    None
+                };
                 (schema, Some((version, plan)), inferred)
             }
             Action::Show { name } => (Some(prepared::one_text_column(name)), None, vec![]),
@@ -652,6 +656,17 @@ impl Session {
             schema,
             plan,
         })
+    }
+
+    /// The result columns of a query as Describe reports them: the types come from its
+    /// physical plan (what the rows will have), or, when it cannot be planned before its
+    /// parameters are bound, from its logical plan.
+    async fn described(&self, plan: &LogicalPlan) -> SchemaRef {
+        let described = self.face.result_schema(plan);
+        match self.ctx.state().create_physical_plan(plan).await {
+            Ok(physical) => with_final_types(described, &physical.schema()),
+            Err(_) => described,
+        }
     }
 
     /// Executes a prepared statement with one value per parameter.
@@ -714,7 +729,7 @@ impl Session {
                 let plan = limits.run(self.plan(statement)).await?;
                 // The client was told the columns at Describe: never send others.
                 if let Some(described) = &prepared.schema {
-                    let now = self.face.result_schema(&plan);
+                    let now = self.described(&plan).await;
                     if !same_columns(described, &now) {
                         return Err(EngineError::CachedPlanChanged);
                     }
@@ -892,6 +907,7 @@ impl Session {
                 let schema = self.face.result_schema(&plan);
                 let df = self.ctx.execute_logical_plan(plan).await?;
                 let stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+                let schema = with_final_types(schema, &stream.schema());
                 self.cursors
                     .insert(name.clone(), cursor::Cursor::new(schema, stream, *hold));
                 Ok(command("DECLARE CURSOR"))
@@ -1212,8 +1228,8 @@ impl Session {
             match self.cached_or_lead(key, limits).await? {
                 Ok(hit) => {
                     debug!(rows = hit.rows, "answered from the result cache");
-                    // Described as a miss would describe it: from the plan, not the stream.
-                    let schema = self.face.result_schema(&plan);
+                    // Described as a miss is: the plan's names, the rows' types.
+                    let schema = with_final_types(self.face.result_schema(&plan), &hit.schema);
                     let stream = MemoryStream::try_new(hit.batches.to_vec(), hit.schema, None)?;
                     return Ok(QueryOutput::Rows {
                         schema,
@@ -1230,6 +1246,7 @@ impl Session {
             .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
             .await?;
         let mut stream = limits.run(async { Ok(df.execute_stream().await?) }).await?;
+        let schema = with_final_types(schema, &stream.schema());
         // What the rewrite decided while the plan was analysed (just now).
         let rollup_lines = self.rollups.take_reports();
         if let Some(key) = cache_key {
@@ -1644,6 +1661,37 @@ impl Session {
 }
 
 /// Whether two results have the same column names and types (what a RowDescription says).
+/// `described` (the names and declared types clients see, taken from the logical plan)
+/// with the types the rows really have: the analyzer coerces after the logical plan's
+/// schema was taken (a UNION of an integer and a numeric column is numeric), and a
+/// client must be told the type its values are encoded in.
+fn with_final_types(described: SchemaRef, rows: &Schema) -> SchemaRef {
+    if described.fields().len() != rows.fields().len()
+        || described
+            .fields()
+            .iter()
+            .zip(rows.fields())
+            .all(|(d, r)| d.data_type() == r.data_type())
+    {
+        return described;
+    }
+    let fields: Vec<_> = described
+        .fields()
+        .iter()
+        .zip(rows.fields())
+        .map(|(d, r)| {
+            d.as_ref()
+                .clone()
+                .with_data_type(r.data_type().clone())
+                .with_nullable(d.is_nullable() || r.is_nullable())
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(
+        fields,
+        described.metadata().clone(),
+    ))
+}
+
 fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
     a.fields().len() == b.fields().len()
         && a.fields()

@@ -49,10 +49,15 @@ pub(crate) fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<F
 /// `info` reporting the type the engine declared for the column (`varchar` for a star
 /// schema text column), when it declared one the client's type table knows.
 fn declared_type(info: FieldInfo, field: &Field) -> FieldInfo {
+    let text = matches!(
+        field.data_type(),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+    );
     let Some(oid) = field
         .metadata()
         .get(RESULT_TYPE_KEY)
         .and_then(|v| v.parse::<u32>().ok())
+        .filter(|_| text)
     else {
         return info;
     };
