@@ -7,6 +7,7 @@
 //!   so a rollup's answer is the base tables' to the last bit.
 
 pub mod bivariate;
+mod mode;
 
 use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Decimal128Type, Int64Type};
@@ -18,6 +19,7 @@ pub fn register(ctx: &SessionContext) {
     for udaf in bivariate::udafs() {
         ctx.register_udaf(udaf);
     }
+    ctx.register_udaf(mode::udaf());
 }
 
 /// The values of an integer, decimal or NULL column as unscaled integers with their scale

@@ -83,11 +83,17 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
                 None
             }
         }
-        LogicalPlan::Aggregate(a) => match a.group_expr.as_slice() {
-            // GROUPING SETS / ROLLUP / CUBE: one output column per distinct key.
-            [Expr::GroupingSet(set)] => expr_origin(set.distinct_expr().get(i)?, &a.input, model),
-            keys => expr_origin(keys.get(i)?, &a.input, model),
-        },
+        LogicalPlan::Aggregate(a) => {
+            let keys: Vec<&Expr> = match a.group_expr.as_slice() {
+                // GROUPING SETS / ROLLUP / CUBE: one output column per distinct key.
+                [Expr::GroupingSet(set)] => set.distinct_expr(),
+                keys => keys.iter().collect(),
+            };
+            match keys.get(i) {
+                Some(key) => expr_origin(key, &a.input, model),
+                None => same_type_aggregate(a.aggr_expr.get(i - keys.len())?, &a.input, model),
+            }
+        }
         LogicalPlan::Join(j) => match j.join_type {
             JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => {
                 origin(&j.left, i, model)
@@ -108,6 +114,18 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
             let mut types = u.inputs.iter().map(|input| origin(input, i, model));
             let first = types.next()??;
             types.all(|t| t == Some(first)).then_some(first)
+        }
+        _ => None,
+    }
+}
+
+/// An aggregate whose result has its argument's type (PostgreSQL's `mode(anyelement)`),
+/// over a column passed through.
+fn same_type_aggregate(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
+    match expr {
+        Expr::Alias(a) => same_type_aggregate(&a.expr, input, model),
+        Expr::AggregateFunction(f) if f.func.name() == "mode" => {
+            expr_origin(f.params.args.first()?, input, model)
         }
         _ => None,
     }
