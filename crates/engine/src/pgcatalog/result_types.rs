@@ -89,9 +89,15 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
                 [Expr::GroupingSet(set)] => set.distinct_expr(),
                 keys => keys.iter().collect(),
             };
+            // With grouping sets an internal grouping id follows the keys.
+            let group_columns = a.group_expr_len().ok()?;
             match keys.get(i) {
                 Some(key) => expr_origin(key, &a.input, model),
-                None => same_type_aggregate(a.aggr_expr.get(i - keys.len())?, &a.input, model),
+                None => same_type_aggregate(
+                    a.aggr_expr.get(i.checked_sub(group_columns)?)?,
+                    &a.input,
+                    model,
+                ),
             }
         }
         LogicalPlan::Join(j) => match j.join_type {

@@ -83,10 +83,10 @@ impl ScalarUDFImpl for ToChar {
                 out.append_null();
                 continue;
             }
-            match times.value_as_datetime(i) {
-                Some(t) => out.append_value(format(t, templates.value(i))),
-                None => out.append_null(),
-            }
+            let Some(t) = times.value_as_datetime(i) else {
+                return exec_err!("to_char: timestamp {} is out of range", times.value(i));
+            };
+            out.append_value(format(t, templates.value(i)));
         }
         let array: ArrayRef = Arc::new(out.finish());
         if scalar {

@@ -1660,7 +1660,6 @@ impl Session {
     }
 }
 
-/// Whether two results have the same column names and types (what a RowDescription says).
 /// `described` (the names and declared types clients see, taken from the logical plan)
 /// with the types the rows really have: the analyzer coerces after the logical plan's
 /// schema was taken (a UNION of an integer and a numeric column is numeric), and a
@@ -1692,6 +1691,7 @@ fn with_final_types(described: SchemaRef, rows: &Schema) -> SchemaRef {
     ))
 }
 
+/// Whether two results have the same column names and types (what a RowDescription says).
 fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
     a.fields().len() == b.fields().len()
         && a.fields()

@@ -38,7 +38,7 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
     for (i, (field, column)) in schema.fields().iter().zip(batch.columns()).enumerate() {
         if needs(i, column) {
             columns.push(match column.data_type() {
-                DataType::Timestamp(..) => timestamp_text(column),
+                DataType::Timestamp(..) => timestamp_text(column)?,
                 _ => float_text(column),
             });
             out_fields.push(Field::new(field.name(), DataType::Utf8, true));
@@ -57,12 +57,10 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
 
 /// PostgreSQL's `timestamp` output (ISO style): seconds' fraction only when it is not
 /// zero, without trailing zeros (`2024-01-05 08:30:00`, `2024-01-05 08:30:00.25`).
-fn timestamp_text(column: &ArrayRef) -> ArrayRef {
+fn timestamp_text(column: &ArrayRef) -> PgWireResult<ArrayRef> {
     // PostgreSQL keeps microseconds: nanoseconds (DataFusion's literals) are cut to them.
-    let micros = arrow::compute::cast(column, &DataType::Timestamp(TimeUnit::Microsecond, None));
-    let Ok(micros) = micros else {
-        return column.clone();
-    };
+    let micros = arrow::compute::cast(column, &DataType::Timestamp(TimeUnit::Microsecond, None))
+        .map_err(|e| error::internal(format!("cannot render a timestamp: {e}")))?;
     let values = micros.as_primitive::<TimestampMicrosecondType>();
     let mut out = StringBuilder::with_capacity(column.len(), column.len() * 19);
     for i in 0..column.len() {
@@ -70,12 +68,12 @@ fn timestamp_text(column: &ArrayRef) -> ArrayRef {
             out.append_null();
             continue;
         }
-        match values.value_as_datetime(i) {
-            Some(t) => out.append_value(timestamp(t)),
-            None => out.append_null(),
-        }
+        let t = values.value_as_datetime(i).ok_or_else(|| {
+            error::internal(format!("timestamp {} is out of range", values.value(i)))
+        })?;
+        out.append_value(timestamp(t));
     }
-    Arc::new(out.finish())
+    Ok(Arc::new(out.finish()))
 }
 
 pub(crate) fn timestamp(t: chrono::NaiveDateTime) -> String {
