@@ -119,7 +119,7 @@ async fn a_query_past_the_memory_limit_spills_or_fails_alone() {
         }
     }
     // The heavy session itself goes on.
-    let one: i64 = heavy
+    let one: i32 = heavy
         .query_one("SELECT 1", &[])
         .await
         .expect("the session after its failed query")

@@ -137,7 +137,8 @@ fn results_arrive_in_binary_with_exact_types() {
             .query_one("SELECT make_array(1, 2, 3), CAST('\\x00ff' AS BYTEA)", &[])
             .await
             .expect("arrays in binary");
-        assert_eq!(arrays.get::<_, Vec<i64>>(0), vec![1, 2, 3]);
+        // `1` is an integer (int4), as in PostgreSQL: the array is an int4[].
+        assert_eq!(arrays.get::<_, Vec<i32>>(0), vec![1, 2, 3]);
         assert_eq!(arrays.get::<_, Vec<u8>>(1), vec![0, 255]);
     });
 }

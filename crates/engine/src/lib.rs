@@ -30,3 +30,4 @@ mod sqlfn;
 pub mod warehouse;
 
 pub use error::{EngineError, Result};
+pub use semantics::numeric::display as numeric_display;

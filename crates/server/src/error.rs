@@ -413,6 +413,11 @@ pub fn fatal(err: &EngineError) -> PgWireError {
     )))
 }
 
+/// `ERROR 0A000`: what Lyceum cannot give as PostgreSQL would.
+pub fn not_supported(message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(FEATURE_NOT_SUPPORTED, message.into())))
+}
+
 /// An internal error that is no client's fault.
 pub fn internal(message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(

@@ -77,10 +77,11 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
         LogicalPlan::Repartition(r) => origin(&r.input, i, model),
         LogicalPlan::Distinct(Distinct::All(input)) => origin(input, i, model),
         LogicalPlan::Window(w) => {
-            if i < w.input.schema().fields().len() {
+            let width = w.input.schema().fields().len();
+            if i < width {
                 origin(&w.input, i, model)
             } else {
-                None
+                same_type_window(w.window_expr.get(i - width)?, &w.input, model)
             }
         }
         LogicalPlan::Aggregate(a) => {
@@ -117,24 +118,118 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
             }
         },
         LogicalPlan::Union(u) => {
-            let mut types = u.inputs.iter().map(|input| origin(input, i, model));
-            let first = types.next()??;
-            types.all(|t| t == Some(first)).then_some(first)
+            // A branch selecting a string literal takes the others' type.
+            let mut found = None;
+            for input in &u.inputs {
+                match (origin(input, i, model), untyped_output(input, i)) {
+                    (Some(t), _) if found.is_none_or(|f| f == t) => found = Some(t),
+                    (None, true) => {}
+                    _ => return None,
+                }
+            }
+            found
         }
         _ => None,
     }
 }
 
-/// An aggregate whose result has its argument's type (PostgreSQL's `mode(anyelement)`),
-/// over a column passed through.
+/// Whether output column `i` of `plan` is a string literal or NULL (through projections).
+fn untyped_output(plan: &LogicalPlan, i: usize) -> bool {
+    match plan {
+        LogicalPlan::Projection(p) => p.expr.get(i).is_some_and(|e| {
+            let e = match e {
+                Expr::Alias(a) => a.expr.as_ref(),
+                e => e,
+            };
+            let e = match e {
+                Expr::Cast(c) => c.expr.as_ref(),
+                e => e,
+            };
+            matches!(e, Expr::Literal(v, _) if v.is_null() || is_text(&v.data_type()))
+        }),
+        LogicalPlan::SubqueryAlias(a) => untyped_output(&a.input, i),
+        _ => false,
+    }
+}
+
+/// Aggregates whose result has their argument's type (`anyelement` in PostgreSQL; its
+/// `min` and `max` of a `varchar` are of `text`).
+const SAME_TYPE_AGGREGATES: &[&str] = &["mode", "first_value", "last_value"];
+
+/// Window functions whose result has their first argument's type.
+const SAME_TYPE_WINDOWS: &[&str] = &["lag", "lead", "first_value", "last_value", "nth_value"];
+
+/// An aggregate whose result has its argument's type, over a column passed through.
 fn same_type_aggregate(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
     match expr {
         Expr::Alias(a) => same_type_aggregate(&a.expr, input, model),
-        Expr::AggregateFunction(f) if f.func.name() == "mode" => {
+        Expr::AggregateFunction(f) if SAME_TYPE_AGGREGATES.contains(&f.func.name()) => {
             expr_origin(f.params.args.first()?, input, model)
         }
         _ => None,
     }
+}
+
+/// A window function whose result has its argument's type, over a column passed through.
+fn same_type_window(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
+    match expr {
+        Expr::Alias(a) => same_type_window(&a.expr, input, model),
+        Expr::WindowFunction(w) if SAME_TYPE_WINDOWS.contains(&w.fun.name()) => {
+            let first = expr_origin(w.params.args.first()?, input, model)?;
+            // `lag(x, 1, 'n/a')`: a default of another type makes the result `text`.
+            w.params
+                .args
+                .get(2)
+                .is_none_or(|d| {
+                    matches!(branch_origin(d, input, model), Branch::Untyped)
+                        || branch_origin(d, input, model) == Branch::Declared(first)
+                })
+                .then_some(first)
+        }
+        _ => None,
+    }
+}
+
+/// What one branch of a `CASE` or `coalesce` says of the result's type.
+#[derive(Debug, PartialEq, Eq)]
+enum Branch {
+    /// A string literal or NULL: it takes the other branches' type.
+    Untyped,
+    /// A table column passed through, of this declared type.
+    Declared(i32),
+    /// Anything else (`text` computed by a function or operator).
+    Other,
+}
+
+fn branch_origin(expr: &Expr, input: &LogicalPlan, model: &Model) -> Branch {
+    match expr {
+        Expr::Literal(v, _) if v.is_null() || is_text(&v.data_type()) => Branch::Untyped,
+        Expr::Cast(c) if matches!(c.expr.as_ref(), Expr::Literal(..)) => {
+            branch_origin(&c.expr, input, model)
+        }
+        e => match expr_origin(e, input, model) {
+            Some(t) => Branch::Declared(t),
+            None => Branch::Other,
+        },
+    }
+}
+
+/// The declared type shared by branches that are columns of it or untyped literals
+/// (PostgreSQL resolves `CASE` and `coalesce` to it).
+fn common_origin<'e>(
+    branches: impl Iterator<Item = &'e Expr>,
+    input: &LogicalPlan,
+    model: &Model,
+) -> Option<i32> {
+    let mut found = None;
+    for b in branches {
+        match branch_origin(b, input, model) {
+            Branch::Untyped => {}
+            Branch::Declared(t) if found.is_none_or(|f| f == t) => found = Some(t),
+            _ => return None,
+        }
+    }
+    found
 }
 
 fn expr_origin(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
@@ -143,6 +238,20 @@ fn expr_origin(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
         Expr::Column(c) => {
             let index = input.schema().index_of_column(c).ok()?;
             origin(input, index, model)
+        }
+        Expr::Case(case) => common_origin(
+            case.when_then_expr
+                .iter()
+                .map(|(_, then)| then.as_ref())
+                .chain(case.else_expr.as_deref()),
+            input,
+            model,
+        ),
+        Expr::ScalarFunction(f) if f.func.name() == "coalesce" => {
+            common_origin(f.args.iter(), input, model)
+        }
+        Expr::ScalarFunction(f) if f.func.name() == "nullif" => {
+            expr_origin(f.args.first()?, input, model)
         }
         _ => None,
     }

@@ -43,10 +43,19 @@ impl DefinitionPlanner {
             .with_create_default_catalog_and_schema(false)
             .with_information_schema(false);
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
-        let state = SessionStateBuilder::new()
+        // Literals typed as in the sessions whose queries the rollup answers (`1` an int4,
+        // `2.5` a numeric), so that a definition's states and a query's calls read alike.
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
+        let defaults = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime.clone())
             .with_default_features()
+            .build();
+        let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
+            vec![Arc::new(crate::semantics::numeric::PgLiterals)];
+        rules.extend(defaults.analyzer().rules.iter().cloned());
+        let state = SessionStateBuilder::new_from_existing(defaults)
+            .with_analyzer_rules(rules)
             .build();
         let mut ctx = SessionContext::new_with_state(state);
         datafusion_functions_json::register_all(&mut ctx)?;

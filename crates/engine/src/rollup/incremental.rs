@@ -129,7 +129,8 @@ pub async fn refresh(
         }
         let plan = assignment_plan(plan, &entry.definition, &[])?;
         let state = term.state();
-        let physical = state.create_physical_plan(&plan).await?;
+        let physical =
+            crate::numeric_display::without_hidden(state.create_physical_plan(&plan).await?)?;
         batches.extend(collect(physical.clone(), state.task_ctx()).await?);
         rows_read += scanned_rows(&physical);
     }

@@ -438,6 +438,12 @@ impl Onto<'_> {
                 text.clone().unwrap_or_else(|| "*".into())
             };
             def.state(kind, &argument)
+                .or_else(|| {
+                    // `avg(x)` of an integer is answered as `sum(x::int8) / count(x::int8)`
+                    // (PostgreSQL's numeric average): its states are stored under `x`.
+                    let inner = beneath_int8_cast(call.argument?, input)?;
+                    def.state(kind, &shape.normalise(inner).ok()?.to_string())
+                })
                 .map(|c| self.column(c))
                 .ok_or_else(|| {
                     format!("{expr}: the rollup stores no {} of {argument}", kind.name())
@@ -537,6 +543,20 @@ impl Onto<'_> {
             }
             None => Err(format!("internal: {expr} is not a regression")),
         }
+    }
+}
+
+/// `x` of `CAST(x AS Int64)` for an integer `x`.
+fn beneath_int8_cast<'e>(
+    argument: &'e Expr,
+    input: &datafusion::common::DFSchema,
+) -> Option<&'e Expr> {
+    match argument {
+        Expr::Cast(c) if c.field.data_type() == &DataType::Int64 => {
+            let inner = c.expr.get_type(input).ok()?;
+            inner.is_integer().then_some(c.expr.as_ref())
+        }
+        _ => None,
     }
 }
 

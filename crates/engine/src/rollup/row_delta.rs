@@ -72,6 +72,7 @@ pub async fn added_rows(
 
 async fn read(state: &SessionState, provider: Arc<dyn TableProvider>) -> Result<Vec<RecordBatch>> {
     let plan = LogicalPlanBuilder::scan("rows", provider_as_source(provider), None)?.build()?;
-    let physical = state.create_physical_plan(&plan).await?;
+    let physical =
+        crate::numeric_display::without_hidden(state.create_physical_plan(&plan).await?)?;
     Ok(collect(physical, state.task_ctx()).await?)
 }

@@ -2,6 +2,8 @@
 //! answer, never an error): analyzer rules and functions that replace DataFusion's,
 //! independent of the wire a query came by.
 
+pub mod named_windows;
+pub mod numeric;
 mod set_ops;
 mod similar_to;
 mod to_char;

@@ -363,6 +363,8 @@ impl Engine {
 const ENGINE_DEFAULTS: &[(&str, &str)] = &[
     ("datafusion.optimizer.use_statistics_registry", "true"),
     ("datafusion.optimizer.repartition_sorts", "false"),
+    // `2.5` is a numeric, as in PostgreSQL (see `semantics::numeric`).
+    ("datafusion.sql_parser.parse_float_as_decimal", "true"),
 ];
 
 /// A DataFusion context configured for Lyceum, with the session's functions.
@@ -394,6 +396,8 @@ fn new_context(
     crate::semantics::register(&ctx);
     ctx.add_analyzer_rule(Arc::new(crate::semantics::MultisetSetOperations));
     ctx.add_analyzer_rule(Arc::new(crate::semantics::SimilarTo));
+    // Before the rollup rule, which answers the `sum` and `count` an `avg` becomes.
+    crate::semantics::numeric::install(&ctx);
     // Last of the analyzer's rules: after type coercion, before every optimizer rule.
     ctx.add_analyzer_rule(Arc::new(RollupRule::new(rollups.clone())));
     Ok(ctx)
@@ -625,7 +629,10 @@ impl Session {
                     let insert = self
                         .ctx
                         .state()
-                        .statement_to_plan(self.face.rewrite(statement))
+                        .statement_to_plan(
+                            self.face
+                                .rewrite(crate::semantics::named_windows::resolve(statement)),
+                        )
                         .await?;
                     let inferred = prepared::plan_parameter_types(&insert, declared.len())?;
                     (None, None, inferred)
@@ -1100,7 +1107,10 @@ impl Session {
         let declared = match self
             .ctx
             .state()
-            .statement_to_plan(self.face.rewrite(wrapper))
+            .statement_to_plan(
+                self.face
+                    .rewrite(crate::semantics::named_windows::resolve(wrapper)),
+            )
             .await?
         {
             LogicalPlan::Statement(datafusion::logical_expr::Statement::Prepare(p)) => p
@@ -1138,7 +1148,9 @@ impl Session {
     }
 
     async fn plan(&self, statement: &DFStatement) -> Result<LogicalPlan> {
-        let statement = self.face.rewrite(statement.clone());
+        let statement = self
+            .face
+            .rewrite(crate::semantics::named_windows::resolve(statement.clone()));
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         match &plan {
             LogicalPlan::Ddl(ddl) => {
@@ -1665,7 +1677,9 @@ impl Session {
 /// schema was taken (a UNION of an integer and a numeric column is numeric), and a
 /// client must be told the type its values are encoded in.
 fn with_final_types(described: SchemaRef, rows: &Schema) -> SchemaRef {
-    if described.fields().len() != rows.fields().len()
+    // The rows' hidden columns (numeric display scales) come after the described ones.
+    let visible = crate::numeric_display::Layout::of(rows).visible;
+    if described.fields().len() != visible
         || described
             .fields()
             .iter()

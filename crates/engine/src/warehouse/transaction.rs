@@ -339,7 +339,8 @@ impl Transaction {
         state: &datafusion::execution::SessionState,
         mode: SaveMode,
     ) -> Result<u64> {
-        let physical = state.create_physical_plan(&plan).await?;
+        let physical =
+            crate::numeric_display::without_hidden(state.create_physical_plan(&plan).await?)?;
         let rows = datafusion::physical_plan::execute_stream(physical, state.task_ctx())?;
         let (input, first_error) = super::captured::CapturedStream::new(rows);
         let input = LogicalPlanBuilder::scan(

@@ -21,6 +21,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 use lyceum_engine::EngineError;
 use lyceum_engine::error::StopReason;
+use lyceum_engine::numeric_display::Layout;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
@@ -63,10 +64,11 @@ fn classic_field(f: &FieldRef) -> FieldRef {
 }
 
 /// The schema clients are told for rows of `schema`: classic types (unless `views`), and
-/// no field metadata (what the Postgres encoder keeps there is the Postgres profile's).
+/// no field metadata (what the Postgres encoder keeps there is the Postgres profile's),
+/// no hidden columns (numeric display scales: Flight sends decimals as stored).
 pub(crate) fn client_schema(schema: &Schema, views: bool) -> SchemaRef {
-    let fields: Vec<Field> = schema
-        .fields()
+    let visible = Layout::of(schema).visible;
+    let fields: Vec<Field> = schema.fields()[..visible]
         .iter()
         .map(|f| {
             let t = if views {
@@ -83,7 +85,8 @@ pub(crate) fn client_schema(schema: &Schema, views: bool) -> SchemaRef {
 /// `batch` as rows of `schema` (from [`client_schema`]): columns cast where the types
 /// differ, the schema's names.
 pub(crate) fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
-    if batch.num_columns() != schema.fields().len() {
+    let visible = Layout::of(&batch.schema()).visible;
+    if visible != schema.fields().len() {
         return Err(ArrowError::SchemaError(format!(
             "a batch of {} columns for a schema of {}",
             batch.num_columns(),
@@ -94,8 +97,7 @@ pub(crate) fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordB
         safe: false,
         ..CastOptions::default()
     };
-    let columns = batch
-        .columns()
+    let columns = batch.columns()[..visible]
         .iter()
         .zip(schema.fields())
         .map(|(column, field)| {

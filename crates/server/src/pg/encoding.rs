@@ -20,6 +20,7 @@ use pgwire::api::results::{FieldInfo, QueryResponse};
 use pgwire::error::PgWireResult;
 use pgwire::messages::data::DataRow;
 
+use lyceum_engine::numeric_display::Layout;
 use lyceum_engine::pgcatalog::result_types::RESULT_TYPE_KEY;
 
 use super::server::QueryGuard;
@@ -29,9 +30,10 @@ use crate::error;
 type RowStream = Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>;
 
 /// The row description of `schema` in the given result format.
+/// Hidden columns (numeric display scales) are not described.
 pub(crate) fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInfo>>> {
-    let fields: Vec<Field> = schema
-        .fields()
+    let visible = Layout::of(schema).visible;
+    let fields: Vec<Field> = schema.fields()[..visible]
         .iter()
         .map(|f| client_field(f, f.data_type()))
         .collect();

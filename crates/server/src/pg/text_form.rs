@@ -10,36 +10,67 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use arrow::datatypes::{
-    DataType, Field, Float32Type, Float64Type, Schema, TimeUnit, TimestampMicrosecondType,
+    DataType, Decimal128Type, Field, Float32Type, Float64Type, Int32Type, Schema, TimeUnit,
+    TimestampMicrosecondType,
 };
 use arrow::record_batch::RecordBatch;
+use lyceum_engine::numeric_display::{self, Layout};
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::error::PgWireResult;
 
 use crate::error;
 
-/// `batch` with its text-format float and timestamp columns rendered as PostgreSQL renders them.
+/// `batch` as clients see it: its hidden columns dropped, and its text-format numeric
+/// (at each value's display scale), float and timestamp columns rendered as PostgreSQL
+/// renders them. A binary-format numeric keeps its stored scale.
 pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<RecordBatch> {
-    let needs = |i: usize, column: &ArrayRef| {
+    let schema = batch.schema();
+    let layout = Layout::of(&schema);
+    let text = |i: usize| {
         fields
             .get(i)
             .is_some_and(|f| f.format() == FieldFormat::Text)
-            && matches!(
-                column.data_type(),
-                DataType::Float64 | DataType::Float32 | DataType::Timestamp(_, None)
-            )
     };
-    if !batch.columns().iter().enumerate().any(|(i, c)| needs(i, c)) {
+    let render = |i: usize, column: &ArrayRef| {
+        text(i)
+            && (layout.scales[i].is_some()
+                || matches!(
+                    column.data_type(),
+                    DataType::Float64 | DataType::Float32 | DataType::Timestamp(_, None)
+                ))
+    };
+    let hidden = layout.has_hidden(&schema);
+    if !hidden
+        && !batch
+            .columns()
+            .iter()
+            .enumerate()
+            .any(|(i, c)| render(i, c))
+    {
         return Ok(batch);
     }
-    let schema = batch.schema();
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    let mut out_fields = Vec::with_capacity(batch.num_columns());
-    for (i, (field, column)) in schema.fields().iter().zip(batch.columns()).enumerate() {
-        if needs(i, column) {
-            columns.push(match column.data_type() {
-                DataType::Timestamp(..) => timestamp_text(column)?,
-                _ => float_text(column),
+    let mut columns = Vec::with_capacity(layout.visible);
+    let mut out_fields = Vec::with_capacity(layout.visible);
+    for (i, (field, column)) in schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .take(layout.visible)
+        .enumerate()
+    {
+        if render(i, column) {
+            columns.push(match (layout.scales[i], column.data_type()) {
+                (Some(scales), DataType::Decimal128(..)) => {
+                    numeric_text(field.name(), column, batch.column(scales))?
+                }
+                (_, DataType::Timestamp(..)) => timestamp_text(column)?,
+                (_, DataType::Float64 | DataType::Float32) => float_text(column),
+                (_, other) => {
+                    return Err(error::internal(format!(
+                        "column {} of type {other} has a display scale",
+                        field.name()
+                    )));
+                }
             });
             out_fields.push(Field::new(field.name(), DataType::Utf8, true));
         } else {
@@ -53,6 +84,39 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
     ));
     RecordBatch::try_new(schema, columns)
         .map_err(|e| error::internal(format!("cannot render a result batch: {e}")))
+}
+
+/// A numeric column written with each value's own display scale (`scales`, per row).
+fn numeric_text(name: &str, column: &ArrayRef, scales: &ArrayRef) -> PgWireResult<ArrayRef> {
+    let DataType::Decimal128(_, stored) = column.data_type() else {
+        return Err(error::internal(format!("column {name} is not numeric")));
+    };
+    let values = column.as_primitive::<Decimal128Type>();
+    let scales = scales
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| error::internal(format!("the display scales of {name} are not int4")))?;
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 24);
+    for i in 0..column.len() {
+        if values.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        if scales.is_null(i) {
+            return Err(error::not_supported(format!(
+                "column \"{name}\" cannot be shown as PostgreSQL would: Lyceum does not know \
+                 the display scale of its numeric values after this operation (round them, or \
+                 cast them to numeric(p,s))"
+            )));
+        }
+        let text =
+            numeric_display::text(values.value(i), *stored, scales.value(i)).ok_or_else(|| {
+                error::internal(format!(
+                    "column {name}: a value has more digits than its display scale"
+                ))
+            })?;
+        out.append_value(text);
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// PostgreSQL's `timestamp` output (ISO style): seconds' fraction only when it is not
