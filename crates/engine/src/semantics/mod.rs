@@ -2,7 +2,8 @@
 //! answer, never an error): analyzer rules and functions that replace DataFusion's,
 //! independent of the wire a query came by.
 
-pub mod named_windows;
+mod any_array;
+mod named_windows;
 pub mod numeric;
 mod set_ops;
 mod similar_to;
@@ -12,6 +13,14 @@ use datafusion::prelude::SessionContext;
 
 pub use set_ops::MultisetSetOperations;
 pub use similar_to::SimilarTo;
+
+/// A parsed statement with the clauses DataFusion plans differently written out as SQL
+/// defines them (windows on windows, `op ANY (array)` with NULLs), before it is planned.
+pub fn before_planning(
+    statement: datafusion::sql::parser::Statement,
+) -> datafusion::sql::parser::Statement {
+    named_windows::resolve(any_array::resolve(statement))
+}
 
 /// Registers the functions that replace DataFusion's own.
 pub fn register(ctx: &SessionContext) {

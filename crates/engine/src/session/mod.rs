@@ -631,7 +631,7 @@ impl Session {
                         .state()
                         .statement_to_plan(
                             self.face
-                                .rewrite(crate::semantics::named_windows::resolve(statement)),
+                                .rewrite(crate::semantics::before_planning(statement)),
                         )
                         .await?;
                     let inferred = prepared::plan_parameter_types(&insert, declared.len())?;
@@ -1109,7 +1109,7 @@ impl Session {
             .state()
             .statement_to_plan(
                 self.face
-                    .rewrite(crate::semantics::named_windows::resolve(wrapper)),
+                    .rewrite(crate::semantics::before_planning(wrapper)),
             )
             .await?
         {
@@ -1150,7 +1150,7 @@ impl Session {
     async fn plan(&self, statement: &DFStatement) -> Result<LogicalPlan> {
         let statement = self
             .face
-            .rewrite(crate::semantics::named_windows::resolve(statement.clone()));
+            .rewrite(crate::semantics::before_planning(statement.clone()));
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         match &plan {
             LogicalPlan::Ddl(ddl) => {
