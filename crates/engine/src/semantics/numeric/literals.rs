@@ -9,16 +9,14 @@
 //!   DataFusion's decimal parse gives a negative scale its kernels do not expect; one that
 //!   needs more than 38 digits is refused.
 
+use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DataFusionError, Result, ScalarValue};
+use datafusion::common::{Column, DFSchema, DataFusionError, Result, ScalarValue};
 use datafusion::config::ConfigOptions;
-use std::sync::Arc;
-
-use arrow::datatypes::DataType;
-use datafusion::common::{Column, DFSchema};
-use datafusion::logical_expr::{BinaryExpr, ExprSchemable, Operator};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Union, Values};
+use datafusion::logical_expr::{
+    BinaryExpr, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Operator, Union, Values,
+};
 use datafusion::optimizer::AnalyzerRule;
 
 /// The analyzer rule that types literals as PostgreSQL does.
@@ -48,15 +46,7 @@ impl AnalyzerRule for PgLiterals {
                 node,
                 LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_) | LogicalPlan::Window(_)
             );
-            let schema = match node.inputs().as_slice() {
-                [one] => Arc::clone(one.schema()),
-                // A semi or anti join's own schema has only one side.
-                [left, right] => match left.schema().as_ref().clone().join(right.schema()) {
-                    Ok(both) => Arc::new(both),
-                    Err(_) => Arc::clone(node.schema()),
-                },
-                _ => Arc::clone(node.schema()),
-            };
+            let schema = super::plan::expression_schema(&node);
             let typed = node.map_expressions(|e| {
                 if matches!(e, Expr::GroupingSet(_)) {
                     return Ok(Transformed::no(e));

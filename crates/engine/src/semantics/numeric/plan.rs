@@ -75,9 +75,9 @@ fn node_rewrite(node: LogicalPlan) -> Result<LogicalPlan> {
             .recompute_schema(),
         LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => Ok(node),
         other => {
-            let schema = expression_schema(&other)?;
+            let schema = expression_schema(&other);
             other
-                .map_expressions(|e| divisions(e, &schema).map(Transformed::yes))?
+                .map_expressions(|e| divisions(e, &schema))?
                 .data
                 .recompute_schema()
         }
@@ -86,8 +86,8 @@ fn node_rewrite(node: LogicalPlan) -> Result<LogicalPlan> {
 
 /// The schema a node's expressions are written over: its input's, or for a join both
 /// sides' (a semi or anti join's own schema has only one).
-fn expression_schema(node: &LogicalPlan) -> Result<DFSchemaRef> {
-    Ok(match node.inputs().as_slice() {
+pub(super) fn expression_schema(node: &LogicalPlan) -> DFSchemaRef {
+    match node.inputs().as_slice() {
         [one] => Arc::clone(one.schema()),
         // Two sides naming a column alike (a set operation of a table with itself) cannot
         // be joined into one schema: the node's own then.
@@ -96,27 +96,27 @@ fn expression_schema(node: &LogicalPlan) -> Result<DFSchemaRef> {
             Err(_) => Arc::clone(node.schema()),
         },
         _ => Arc::clone(node.schema()),
-    })
+    }
 }
 
 /// `e` (an output of a projection, aggregate or window node) rewritten by [`divisions`],
 /// under the name and qualifier it had: the nodes above read its column by them.
 fn named(e: Expr, schema: &DFSchema) -> Result<Expr> {
     if matches!(e, Expr::Alias(_) | Expr::Column(_) | Expr::GroupingSet(_)) {
-        return divisions(e, schema);
+        return divisions(e, schema).map(|t| t.data);
     }
     let (qualifier, field) = e.to_field(schema)?;
-    let before = e.clone();
-    let after = divisions(e, schema)?;
-    if after == before {
-        return Ok(after);
-    }
-    Ok(after.alias_qualified(qualifier, field.name()))
+    let rewritten = divisions(e, schema)?;
+    Ok(if rewritten.transformed {
+        rewritten.data.alias_qualified(qualifier, field.name())
+    } else {
+        rewritten.data
+    })
 }
 
 /// `e` with every numeric division computed as PostgreSQL's, and casts to integers
 /// rounding as PostgreSQL's.
-fn divisions(e: Expr, schema: &DFSchema) -> Result<Expr> {
+fn divisions(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     e.transform_up(|e| match e {
         Expr::BinaryExpr(BinaryExpr {
             left,
@@ -156,7 +156,6 @@ fn divisions(e: Expr, schema: &DFSchema) -> Result<Expr> {
         }
         other => Ok(Transformed::no(other)),
     })
-    .map(|t| t.data)
 }
 
 /// A function whose PostgreSQL result is an `integer` where DataFusion's is wider:
@@ -260,22 +259,26 @@ fn aggregate_call(
     ))
 }
 
+/// The scale of the first numeric argument shown at another scale than stored, if any.
+fn shown_scale(args: &[Expr], schema: &DFSchema) -> Result<Option<Expr>> {
+    for a in args {
+        let t = a.get_type(schema)?;
+        if is_numeric(&t)
+            && let Some(h) = hidden_for(scale_of(a, schema)?, &t)
+        {
+            return Ok(Some(h));
+        }
+    }
+    Ok(None)
+}
+
 /// What an aggregate of a numeric shown at another scale than stored is shown at:
 /// `sum` at the largest of its inputs' (as PostgreSQL's `sum` keeps), others not known.
 fn aggregate_scale(e: &Expr, schema: &DFSchema) -> Result<Option<Expr>> {
     let Expr::AggregateFunction(f) = e.clone().unalias() else {
         return Ok(None);
     };
-    let mut shown = Vec::new();
-    for a in &f.params.args {
-        let t = a.get_type(schema)?;
-        if is_numeric(&t)
-            && let Some(h) = hidden_for(scale_of(a, schema)?, &t)
-        {
-            shown.push(h);
-        }
-    }
-    let Some(scale) = shown.into_iter().next() else {
+    let Some(scale) = shown_scale(&f.params.args, schema)? else {
         return Ok(None);
     };
     let params = AggregateFunctionParams {
@@ -465,7 +468,11 @@ fn window(w: Window) -> Result<LogicalPlan> {
                 format!("__lyceum_avg_sum_{i}"),
                 format!("__lyceum_avg_count_{i}"),
             );
-            if let Some(h) = window_scale(&function_named(sum_udaf()), &sum_params, &schema)? {
+            if let Some(h) = window_scale(
+                &WindowFunctionDefinition::AggregateUDF(sum_udaf()),
+                &sum_params,
+                &schema,
+            )? {
                 hidden.push(h.alias(hidden_name(&sum_name)));
             }
             let sum = over(sum_udaf(), vec![x.clone()], &params).alias(sum_name);
@@ -499,10 +506,6 @@ fn window(w: Window) -> Result<LogicalPlan> {
         return Ok(inner);
     }
     finish(Arc::new(inner), base, &finishes, &names)
-}
-
-fn function_named(f: Arc<datafusion::logical_expr::AggregateUDF>) -> WindowFunctionDefinition {
-    WindowFunctionDefinition::AggregateUDF(f)
 }
 
 fn window_call(e: &Expr) -> Option<(WindowFunctionDefinition, WindowFunctionParams)> {
@@ -548,17 +551,9 @@ fn window_scale(
     params: &WindowFunctionParams,
     schema: &DFSchema,
 ) -> Result<Option<Expr>> {
-    let mut shown = None;
-    for a in &params.args {
-        let t = a.get_type(schema)?;
-        if is_numeric(&t)
-            && let Some(h) = hidden_for(scale_of(a, schema)?, &t)
-        {
-            shown = Some(h);
-            break;
-        }
-    }
-    let Some(scale) = shown else { return Ok(None) };
+    let Some(scale) = shown_scale(&params.args, schema)? else {
+        return Ok(None);
+    };
     let sum = matches!(function, WindowFunctionDefinition::AggregateUDF(f) if f.name() == "sum");
     let scale = if sum { scale } else { Scale::Unknown.expr() };
     Ok(Some(over(max_udaf(), vec![scale], params)))
