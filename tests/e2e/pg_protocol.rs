@@ -140,6 +140,26 @@ fn results_arrive_in_binary_with_exact_types() {
         // `1` is an integer (int4), as in PostgreSQL: the array is an int4[].
         assert_eq!(arrays.get::<_, Vec<i32>>(0), vec![1, 2, 3]);
         assert_eq!(arrays.get::<_, Vec<u8>>(1), vec![0, 255]);
+        // json and jsonb, with their OIDs; jsonb's binary form starts with its version.
+        let json = client
+            .query_one(
+                "SELECT answers_json::json, answers_json::jsonb -> 'q1', \
+                 answers_json::json ->> 'q2' FROM fact_feedback \
+                 WHERE survey_type = 'COURSE_EVAL' ORDER BY response_id LIMIT 1",
+                &[],
+            )
+            .await
+            .expect("json in binary");
+        let types: Vec<Type> = json.columns().iter().map(|c| c.type_().clone()).collect();
+        assert_eq!(types, [Type::JSON, Type::JSONB, Type::TEXT]);
+        let document: serde_json::Value = json.get(0);
+        assert!(document.get("q2").is_some(), "{document}");
+        let q1: serde_json::Value = json.get(1);
+        assert!(q1.is_number(), "{q1}");
+        assert_eq!(
+            document.get("q2").and_then(|v| v.as_str()),
+            Some(json.get::<_, &str>(2))
+        );
     });
 }
 

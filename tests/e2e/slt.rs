@@ -395,6 +395,7 @@ async fn slt_files_pass_over_pgwire() {
 /// expected results are PostgreSQL's, not a guess.
 const PORTABLE: &[&str] = &[
     "errors.slt",
+    "json.slt",
     "semantics.slt",
     "settings.slt",
     "statistics.slt",

@@ -8,6 +8,7 @@
 
 pub mod bivariate;
 mod mode;
+mod percentile_disc;
 
 use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Decimal128Type, Int64Type};
@@ -20,6 +21,13 @@ pub fn register(ctx: &SessionContext) {
         ctx.register_udaf(udaf);
     }
     ctx.register_udaf(mode::udaf());
+    ctx.register_udaf(percentile_disc::udaf());
+    // PostgreSQL's name for bool_and.
+    let every = datafusion::functions_aggregate::bool_and_or::bool_and_udaf()
+        .as_ref()
+        .clone()
+        .with_aliases(["every"]);
+    ctx.register_udaf(every);
 }
 
 /// The values of an integer, decimal or NULL column as unscaled integers with their scale

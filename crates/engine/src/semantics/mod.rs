@@ -3,6 +3,12 @@
 //! independent of the wire a query came by.
 
 mod any_array;
+mod distinct_order;
+mod fetch_first;
+mod from_text;
+pub mod json;
+mod math;
+mod modulo;
 mod named_windows;
 pub mod numeric;
 mod set_ops;
@@ -19,10 +25,14 @@ pub use similar_to::SimilarTo;
 pub fn before_planning(
     statement: datafusion::sql::parser::Statement,
 ) -> datafusion::sql::parser::Statement {
-    named_windows::resolve(any_array::resolve(statement))
+    let statement = json::resolve(named_windows::resolve(any_array::resolve(statement)));
+    modulo::resolve(fetch_first::resolve(distinct_order::resolve(statement)))
 }
 
 /// Registers the functions that replace DataFusion's own.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(to_char::udf());
+    json::register(ctx);
+    math::register(ctx);
+    from_text::register(ctx);
 }

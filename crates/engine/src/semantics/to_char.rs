@@ -104,14 +104,14 @@ fn is_text(t: &DataType) -> bool {
 }
 
 /// The patterns, longest first where one is a prefix of another.
-const PATTERNS: &[&str] = &[
+pub(super) const PATTERNS: &[&str] = &[
     "A.M.", "a.m.", "P.M.", "p.m.", "Y,YYY", "HH24", "HH12", "IYYY", "YYYY", "MONTH", "Month",
     "month", "IDDD", "HH", "MI", "SS", "MS", "US", "AM", "am", "PM", "pm", "IYY", "YYY", "IY",
     "YY", "BC", "bc", "AD", "ad", "MON", "Mon", "mon", "MM", "DAY", "Day", "day", "DY", "Dy", "dy",
     "DDD", "DD", "ID", "IW", "WW", "CC", "RM", "rm", "I", "Y", "D", "W", "J", "Q",
 ];
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -15,6 +15,7 @@ use arrow::datatypes::{
 };
 use arrow::record_batch::RecordBatch;
 use lyceum_engine::numeric_display::{self, Layout};
+use pgwire::api::Type;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::error::PgWireResult;
 
@@ -31,6 +32,12 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
             .get(i)
             .is_some_and(|f| f.format() == FieldFormat::Text)
     };
+    // jsonb's binary form is a version byte before the text.
+    let binary_jsonb = |i: usize| {
+        fields
+            .get(i)
+            .is_some_and(|f| f.format() == FieldFormat::Binary && f.datatype() == &Type::JSONB)
+    };
     let render = |i: usize, column: &ArrayRef| {
         text(i)
             && (layout.scales[i].is_some()
@@ -38,6 +45,7 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
                     column.data_type(),
                     DataType::Float64 | DataType::Float32 | DataType::Timestamp(_, None)
                 ))
+            || binary_jsonb(i) && column.data_type() == &DataType::Utf8
     };
     let hidden = layout.has_hidden(&schema);
     if !hidden
@@ -60,6 +68,7 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
     {
         if render(i, column) {
             columns.push(match (layout.scales[i], column.data_type()) {
+                (_, DataType::Utf8) => jsonb_binary(column),
                 (Some(scales), DataType::Decimal128(..)) => {
                     numeric_text(field.name(), column, batch.column(scales))?
                 }
@@ -84,6 +93,16 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
     ));
     RecordBatch::try_new(schema, columns)
         .map_err(|e| error::internal(format!("cannot render a result batch: {e}")))
+}
+
+/// A `jsonb` column in the binary format: version 1, then the text.
+fn jsonb_binary(column: &ArrayRef) -> ArrayRef {
+    let values = column.as_string::<i32>();
+    let out: arrow::array::StringArray = values
+        .iter()
+        .map(|v| v.map(|text| format!("\u{1}{text}")))
+        .collect();
+    Arc::new(out)
 }
 
 /// A numeric column written with each value's own display scale (`scales`, per row).

@@ -1,5 +1,5 @@
 //! SQL functions that BI tools' catalog queries call and DataFusion lacks:
-//! `information_schema._pg_expandarray`, `json_build_object`, `format`,
+//! `information_schema._pg_expandarray`, `format`,
 //! `generate_subscripts` and `LIKE ... ESCAPE` (both reached through rewrite rules).
 
 use std::sync::Arc;
@@ -67,7 +67,6 @@ pub(super) fn register(ctx: &SessionContext) {
             shape(args, Arc::new(out.finish()))
         },
     ));
-    ctx.register_udf(json_build_object());
     ctx.register_udf(expandarray());
     ctx.register_udf(format_function());
 }
@@ -151,53 +150,6 @@ fn expandarray() -> datafusion::logical_expr::ScalarUDF {
     datafusion::logical_expr::ScalarUDF::new_from_impl(ExpandArray {
         signature: Signature::any(1, Volatility::Immutable),
     })
-}
-
-/// `json_build_object(key, value, ...)`: a JSON object, as text.
-fn json_build_object() -> datafusion::logical_expr::ScalarUDF {
-    udf(
-        "json_build_object",
-        &["jsonb_build_object"],
-        Signature::variadic_any(Volatility::Stable),
-        DataType::Utf8,
-        |args| {
-            use arrow::array::Array;
-            if args.args.len() % 2 != 0 {
-                return datafusion::common::exec_err!(
-                    "argument list must have even number of elements"
-                );
-            }
-            let arrays: Vec<arrow::array::ArrayRef> = args
-                .args
-                .iter()
-                .map(|a| a.to_array(args.number_rows))
-                .collect::<datafusion::error::Result<_>>()?;
-            let mut out = Vec::with_capacity(args.number_rows);
-            for row in 0..args.number_rows {
-                let mut object = serde_json::Map::new();
-                for pair in arrays.chunks(2) {
-                    let key = arrow::util::display::array_value_to_string(&pair[0], row)?;
-                    let value = &pair[1];
-                    let json = if value.is_null(row) {
-                        serde_json::Value::Null
-                    } else {
-                        let text = arrow::util::display::array_value_to_string(value, row)?;
-                        match value.data_type() {
-                            DataType::Boolean => serde_json::Value::Bool(text == "true"),
-                            t if t.is_numeric() => text
-                                .parse::<serde_json::Number>()
-                                .map(serde_json::Value::Number)
-                                .unwrap_or(serde_json::Value::String(text)),
-                            _ => serde_json::Value::String(text),
-                        }
-                    };
-                    object.insert(key, json);
-                }
-                out.push(Some(serde_json::Value::Object(object).to_string()));
-            }
-            shape(args, Arc::new(StringArray::from(out)))
-        },
-    )
 }
 
 /// PostgreSQL's `format(fmt, args...)`: `%s` (text), `%I` (identifier, quoted when it

@@ -141,6 +141,9 @@ fn divisions(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 })))
             }
         }
+        Expr::ScalarFunction(f) if JSON_WRITERS.contains(&f.func.name()) => {
+            json_arguments(f, schema)
+        }
         Expr::ScalarFunction(f) if integer_result(&f, schema) => Ok(Transformed::yes(Expr::Cast(
             datafusion::logical_expr::Cast::new(Box::new(Expr::ScalarFunction(f)), DataType::Int32),
         ))),
@@ -155,6 +158,48 @@ fn divisions(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             }
         }
         other => Ok(Transformed::no(other)),
+    })
+}
+
+/// Functions writing their arguments as JSON text, where a numeric is written at the
+/// scale PostgreSQL shows it.
+const JSON_WRITERS: &[&str] = &[
+    "to_json",
+    "to_jsonb",
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+];
+
+/// A JSON writer with each numeric argument of a fixed shown scale cast to that scale
+/// (which is exact: the stored value is already rounded there).
+fn json_arguments(
+    mut f: datafusion::logical_expr::expr::ScalarFunction,
+    schema: &DFSchema,
+) -> Result<Transformed<Expr>> {
+    let mut changed = false;
+    for arg in f.args.iter_mut() {
+        let Ok(DataType::Decimal128(_, stored_scale)) = arg.get_type(schema) else {
+            continue;
+        };
+        if let Scale::Fixed(shown) = scale_of(arg, schema)?
+            && shown != i32::from(stored_scale)
+            && let Ok(shown) = i8::try_from(shown)
+            && (0..=38).contains(&shown)
+        {
+            *arg = Expr::Cast(datafusion::logical_expr::Cast::new(
+                Box::new(arg.clone()),
+                DataType::Decimal128(38, shown),
+            ));
+            changed = true;
+        }
+    }
+    let e = Expr::ScalarFunction(f);
+    Ok(if changed {
+        Transformed::yes(e)
+    } else {
+        Transformed::no(e)
     })
 }
 

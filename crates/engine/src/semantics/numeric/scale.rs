@@ -170,6 +170,8 @@ fn function_scale(f: &ScalarFunction, own: i32, schema: &DFSchema) -> Result<Sca
         division::DIV => Scale::Row(division::div_scale(args.clone())),
         // Its type already has the digits asked for (DataFusion narrows it).
         "round" => Scale::Fixed(own),
+        // Whole numbers, at scale 0 whatever their type's.
+        "ceil" | "floor" | "sign" | "div" => Scale::Fixed(0),
         // DataFusion keeps the argument's type: the digits asked for, known when planned.
         "trunc" => match args.get(1).map(beneath_casts) {
             None => Scale::Fixed(0),
