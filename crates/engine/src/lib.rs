@@ -31,3 +31,4 @@ pub mod warehouse;
 
 pub use error::{EngineError, Result};
 pub use semantics::numeric::display as numeric_display;
+pub use semantics::typmods::BPCHAR_LENGTH_KEY;

@@ -76,6 +76,9 @@ fn origin(plan: &LogicalPlan, i: usize, model: &Model) -> Option<i32> {
         LogicalPlan::SubqueryAlias(a) => origin(&a.input, i, model),
         LogicalPlan::Repartition(r) => origin(&r.input, i, model),
         LogicalPlan::Distinct(Distinct::All(input)) => origin(input, i, model),
+        LogicalPlan::Distinct(Distinct::On(on)) => {
+            expr_origin(on.select_expr.get(i)?, &on.input, model)
+        }
         LogicalPlan::Window(w) => {
             let width = w.input.schema().fields().len();
             if i < width {
@@ -247,7 +250,7 @@ fn expr_origin(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
             input,
             model,
         ),
-        Expr::ScalarFunction(f) if f.func.name() == "coalesce" => {
+        Expr::ScalarFunction(f) if matches!(f.func.name(), "coalesce" | "greatest" | "least") => {
             common_origin(f.args.iter(), input, model)
         }
         Expr::ScalarFunction(f) if f.func.name() == "nullif" => {

@@ -4,6 +4,7 @@
 
 mod any_array;
 mod distinct_order;
+mod extract;
 mod fetch_first;
 mod from_text;
 pub mod json;
@@ -14,6 +15,7 @@ pub mod numeric;
 mod set_ops;
 mod similar_to;
 mod to_char;
+pub mod typmods;
 
 use datafusion::prelude::SessionContext;
 
@@ -26,7 +28,8 @@ pub fn before_planning(
     statement: datafusion::sql::parser::Statement,
 ) -> datafusion::sql::parser::Statement {
     let statement = json::resolve(named_windows::resolve(any_array::resolve(statement)));
-    modulo::resolve(fetch_first::resolve(distinct_order::resolve(statement)))
+    let statement = modulo::resolve(fetch_first::resolve(distinct_order::resolve(statement)));
+    typmods::resolve(extract::resolve(statement))
 }
 
 /// Registers the functions that replace DataFusion's own.
@@ -35,4 +38,6 @@ pub fn register(ctx: &SessionContext) {
     json::register(ctx);
     math::register(ctx);
     from_text::register(ctx);
+    extract::register(ctx);
+    typmods::register(ctx);
 }

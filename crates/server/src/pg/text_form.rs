@@ -14,6 +14,7 @@ use arrow::datatypes::{
     TimestampMicrosecondType,
 };
 use arrow::record_batch::RecordBatch;
+use lyceum_engine::BPCHAR_LENGTH_KEY;
 use lyceum_engine::numeric_display::{self, Layout};
 use pgwire::api::Type;
 use pgwire::api::results::{FieldFormat, FieldInfo};
@@ -38,13 +39,22 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
             .get(i)
             .is_some_and(|f| f.format() == FieldFormat::Binary && f.datatype() == &Type::JSONB)
     };
+    // `char(n)`: padded to its length when shown.
+    let bpchar = |i: usize| {
+        schema
+            .fields()
+            .get(i)
+            .and_then(|f| f.metadata().get(BPCHAR_LENGTH_KEY))
+            .and_then(|n| n.parse::<usize>().ok())
+    };
     let render = |i: usize, column: &ArrayRef| {
-        text(i)
-            && (layout.scales[i].is_some()
-                || matches!(
-                    column.data_type(),
-                    DataType::Float64 | DataType::Float32 | DataType::Timestamp(_, None)
-                ))
+        column.data_type() == &DataType::Utf8 && bpchar(i).is_some()
+            || text(i)
+                && (layout.scales[i].is_some()
+                    || matches!(
+                        column.data_type(),
+                        DataType::Float64 | DataType::Float32 | DataType::Timestamp(_, None)
+                    ))
             || binary_jsonb(i) && column.data_type() == &DataType::Utf8
     };
     let hidden = layout.has_hidden(&schema);
@@ -68,7 +78,10 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
     {
         if render(i, column) {
             columns.push(match (layout.scales[i], column.data_type()) {
-                (_, DataType::Utf8) => jsonb_binary(column),
+                (_, DataType::Utf8) => match bpchar(i) {
+                    Some(n) => padded(column, n),
+                    None => jsonb_binary(column),
+                },
                 (Some(scales), DataType::Decimal128(..)) => {
                     numeric_text(field.name(), column, batch.column(scales))?
                 }
@@ -93,6 +106,21 @@ pub(crate) fn present(batch: RecordBatch, fields: &[FieldInfo]) -> PgWireResult<
     ));
     RecordBatch::try_new(schema, columns)
         .map_err(|e| error::internal(format!("cannot render a result batch: {e}")))
+}
+
+/// A `char(n)` column with each value padded with blanks to `n` characters.
+fn padded(column: &ArrayRef, n: usize) -> ArrayRef {
+    let values = column.as_string::<i32>();
+    let out: arrow::array::StringArray = values
+        .iter()
+        .map(|v| {
+            v.map(|text| {
+                let missing = n.saturating_sub(text.chars().count());
+                format!("{text}{}", " ".repeat(missing))
+            })
+        })
+        .collect();
+    Arc::new(out)
 }
 
 /// A `jsonb` column in the binary format: version 1, then the text.

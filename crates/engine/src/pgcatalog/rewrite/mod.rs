@@ -30,6 +30,7 @@ mod syntax;
 mod tests;
 
 use lifts::{DistinctOnSubqueries, InSubqueryValues, TrivialCtes};
+pub(crate) use names::postgres_name;
 use names::{OwnCatalogTables, PostgresColumnNames};
 pub use names::{client_name, client_schema};
 use regtypes::RegTypeOutput;

@@ -112,7 +112,7 @@ fn is_column(expr: &Expr) -> bool {
 }
 
 /// PostgreSQL's name for an unnamed select item (`FigureColname` in its parser).
-fn postgres_name(expr: &Expr) -> Option<String> {
+pub(crate) fn postgres_name(expr: &Expr) -> Option<String> {
     Some(match expr {
         Expr::Identifier(id) => id.value.to_lowercase(),
         Expr::CompoundIdentifier(ids) => ids.last()?.value.to_lowercase(),

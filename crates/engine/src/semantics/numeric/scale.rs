@@ -172,6 +172,8 @@ fn function_scale(f: &ScalarFunction, own: i32, schema: &DFSchema) -> Result<Sca
         "round" => Scale::Fixed(own),
         // Whole numbers, at scale 0 whatever their type's.
         "ceil" | "floor" | "sign" | "div" => Scale::Fixed(0),
+        // An explicit `numeric(p, s)`: shown at `s`.
+        crate::semantics::typmods::NUMERIC_TYPMOD => Scale::Fixed(own),
         // DataFusion keeps the argument's type: the digits asked for, known when planned.
         "trunc" => match args.get(1).map(beneath_casts) {
             None => Scale::Fixed(0),
