@@ -256,8 +256,11 @@ pub fn datafusion_message(err: &DataFusionError) -> String {
         DataFusionError::SQL(e, _) => return e.to_string(),
         DataFusionError::Diagnostic(_, inner) => return datafusion_message(inner),
         DataFusionError::Shared(inner) => return datafusion_message(inner),
-        // "Optimizer rule 'simplify_expressions' failed" says where, the cause says what.
-        DataFusionError::Context(context, inner) if context.starts_with("Optimizer rule") => {
+        // "Optimizer rule 'simplify_expressions' failed" (or the name of one of Lyceum's
+        // analyzer rules) says where, the cause says what.
+        DataFusionError::Context(context, inner)
+            if context.starts_with("Optimizer rule") || context.starts_with("lyceum_") =>
+        {
             return datafusion_message(inner);
         }
         _ => {}

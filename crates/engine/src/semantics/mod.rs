@@ -12,6 +12,7 @@ mod math;
 mod modulo;
 mod named_windows;
 pub mod numeric;
+mod refusals;
 mod set_ops;
 mod similar_to;
 mod to_char;

@@ -18,13 +18,18 @@ use datafusion::logical_expr::{
 pub fn rounded(x: Expr, from: &DataType, to: DataType) -> Option<Expr> {
     let rounded = match from {
         DataType::Decimal128(_, s) if *s > 0 => round(vec![x]),
-        DataType::Float64 | DataType::Float32 => Arc::new(ScalarUDF::new_from_impl(Rint {
-            signature: Signature::any(1, Volatility::Immutable),
-        }))
-        .call(vec![x]),
+        DataType::Float64 | DataType::Float32 => rint(x),
         _ => return None,
     };
     Some(Expr::Cast(Cast::new(Box::new(rounded), to)))
+}
+
+/// `rint(x)`: PostgreSQL's `round` of a `float8`.
+pub fn rint(x: Expr) -> Expr {
+    Arc::new(ScalarUDF::new_from_impl(Rint {
+        signature: Signature::any(1, Volatility::Immutable),
+    }))
+    .call(vec![x])
 }
 
 /// PostgreSQL's `rint`: the nearest integer, half to even.

@@ -19,6 +19,7 @@ mod plan;
 mod scale;
 
 pub use literals::PgLiterals;
+pub(crate) use plan::expression_schema;
 
 use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNode;
@@ -35,7 +36,10 @@ pub fn install(ctx: &datafusion::prelude::SessionContext) {
     use std::sync::Arc;
     let state_ref = ctx.state_ref();
     let existing = state_ref.read().clone();
-    let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![Arc::new(literals::PgLiterals)];
+    let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
+        Arc::new(super::refusals::PgRefusals),
+        Arc::new(literals::PgLiterals),
+    ];
     rules.extend(existing.analyzer().rules.iter().cloned());
     rules.push(Arc::new(PgNumeric));
     let state = SessionStateBuilder::new_from_existing(existing)

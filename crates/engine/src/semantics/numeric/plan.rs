@@ -86,7 +86,7 @@ fn node_rewrite(node: LogicalPlan) -> Result<LogicalPlan> {
 
 /// The schema a node's expressions are written over: its input's, or for a join both
 /// sides' (a semi or anti join's own schema has only one).
-pub(super) fn expression_schema(node: &LogicalPlan) -> DFSchemaRef {
+pub(crate) fn expression_schema(node: &LogicalPlan) -> DFSchemaRef {
     match node.inputs().as_slice() {
         [one] => Arc::clone(one.schema()),
         // Two sides naming a column alike (a set operation of a table with itself) cannot
@@ -144,6 +144,9 @@ fn divisions(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         Expr::ScalarFunction(f) if JSON_WRITERS.contains(&f.func.name()) => {
             json_arguments(f, schema)
         }
+        Expr::ScalarFunction(f) if matches!(f.func.name(), "round" | "trunc") => {
+            rounding(f, schema)
+        }
         Expr::ScalarFunction(f) if integer_result(&f, schema) => Ok(Transformed::yes(Expr::Cast(
             datafusion::logical_expr::Cast::new(Box::new(Expr::ScalarFunction(f)), DataType::Int32),
         ))),
@@ -159,6 +162,41 @@ fn divisions(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
         other => Ok(Transformed::no(other)),
     })
+}
+
+/// `round` and `trunc` as PostgreSQL resolves them: of an integer and a number of digits,
+/// the `numeric` versions (`round(sum(x), -2)` is numeric); of one integer, the `float8`
+/// ones; `round` of a `float8` rounds half to even (`rint`), as PostgreSQL's does.
+fn rounding(
+    mut f: datafusion::logical_expr::expr::ScalarFunction,
+    schema: &DFSchema,
+) -> Result<Transformed<Expr>> {
+    let Some(first) = f.args.first() else {
+        return Ok(Transformed::no(Expr::ScalarFunction(f)));
+    };
+    let t = first.get_type(schema)?;
+    let cast =
+        |e: Expr, to: DataType| Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), to));
+    match (f.args.len(), &t) {
+        (2, t) if t.is_integer() => {
+            f.args[0] = cast(f.args[0].clone(), DataType::Decimal128(38, 0));
+            Ok(Transformed::yes(Expr::ScalarFunction(f)))
+        }
+        (1, t) if t.is_integer() || matches!(t, DataType::Float64 | DataType::Float32) => {
+            let x = if t.is_integer() {
+                cast(f.args[0].clone(), DataType::Float64)
+            } else {
+                f.args[0].clone()
+            };
+            if f.func.name() == "round" {
+                Ok(Transformed::yes(super::int_casts::rint(x)))
+            } else {
+                f.args[0] = x;
+                Ok(Transformed::yes(Expr::ScalarFunction(f)))
+            }
+        }
+        _ => Ok(Transformed::no(Expr::ScalarFunction(f))),
+    }
 }
 
 /// Functions writing their arguments as JSON text, where a numeric is written at the
