@@ -10,6 +10,7 @@
 //!   to the result, and dropped where rows go by position (subqueries, `INSERT`, `CREATE
 //!   TABLE AS`, recursive CTEs).
 
+mod averages;
 mod cast_scale;
 pub mod display;
 pub mod division;
@@ -39,6 +40,7 @@ pub fn install(ctx: &datafusion::prelude::SessionContext) {
     let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
         Arc::new(super::refusals::PgRefusals),
         Arc::new(literals::PgLiterals),
+        Arc::new(averages::PgAverages),
     ];
     rules.extend(existing.analyzer().rules.iter().cloned());
     rules.push(Arc::new(PgNumeric));
