@@ -140,6 +140,20 @@ fn results_arrive_in_binary_with_exact_types() {
         // `1` is an integer (int4), as in PostgreSQL: the array is an int4[].
         assert_eq!(arrays.get::<_, Vec<i32>>(0), vec![1, 2, 3]);
         assert_eq!(arrays.get::<_, Vec<u8>>(1), vec![0, 255]);
+        // array_agg of a varchar column is a varchar[], as in PostgreSQL.
+        let codes = client
+            .query_one(
+                "SELECT array_agg(term_code ORDER BY term_code) FROM dim_term",
+                &[],
+            )
+            .await
+            .expect("varchar[] in binary");
+        assert_eq!(codes.columns()[0].type_(), &Type::VARCHAR_ARRAY);
+        let codes: Vec<String> = codes.get(0);
+        assert!(
+            !codes.is_empty() && codes.windows(2).all(|w| w[0] <= w[1]),
+            "{codes:?}"
+        );
         // json and jsonb, with their OIDs; jsonb's binary form starts with its version.
         let json = client
             .query_one(

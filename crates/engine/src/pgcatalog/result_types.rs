@@ -31,7 +31,10 @@ pub fn annotate(plan: &LogicalPlan, schema: SchemaRef, model: &Model) -> SchemaR
         .iter()
         .zip(types)
         .map(|(f, t)| match t {
-            Some(oid) if is_text(f.data_type()) => {
+            Some(oid)
+                if is_text(f.data_type())
+                    || oid == VARCHAR_ARRAY && is_text_list(f.data_type()) =>
+            {
                 let mut metadata: HashMap<String, String> = f.metadata().clone();
                 metadata.insert(RESULT_TYPE_KEY.to_string(), oid.to_string());
                 f.as_ref().clone().with_metadata(metadata)
@@ -40,6 +43,13 @@ pub fn annotate(plan: &LogicalPlan, schema: SchemaRef, model: &Model) -> SchemaR
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// PostgreSQL's `varchar[]`: `array_agg` of a `varchar` column.
+const VARCHAR_ARRAY: i32 = 1015;
+
+fn is_text_list(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::List(f) | DataType::LargeList(f) if is_text(f.data_type()))
 }
 
 fn is_text(data_type: &DataType) -> bool {
@@ -169,6 +179,12 @@ fn same_type_aggregate(expr: &Expr, input: &LogicalPlan, model: &Model) -> Optio
         Expr::AggregateFunction(f) if SAME_TYPE_AGGREGATES.contains(&f.func.name()) => {
             expr_origin(f.params.args.first()?, input, model)
         }
+        // An array of its argument's type: varchar[] of a varchar column.
+        Expr::AggregateFunction(f) if f.func.name() == "array_agg" => {
+            (expr_origin(f.params.args.first()?, input, model)?
+                == crate::pgcatalog::oids::VARCHAR_TYPE)
+                .then_some(VARCHAR_ARRAY)
+        }
         _ => None,
     }
 }
@@ -252,6 +268,10 @@ fn expr_origin(expr: &Expr, input: &LogicalPlan, model: &Model) -> Option<i32> {
         ),
         Expr::ScalarFunction(f) if matches!(f.func.name(), "coalesce" | "greatest" | "least") => {
             common_origin(f.args.iter(), input, model)
+        }
+        // `array_agg(DISTINCT x ORDER BY x)` is sorted after aggregating.
+        Expr::ScalarFunction(f) if f.func.name() == "array_sort" => {
+            expr_origin(f.args.first()?, input, model)
         }
         Expr::ScalarFunction(f) if f.func.name() == "nullif" => {
             expr_origin(f.args.first()?, input, model)

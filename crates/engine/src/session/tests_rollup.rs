@@ -326,7 +326,7 @@ const BY_TERM: &str = "CREATE MATERIALIZED VIEW enrollment_by_term AS \
 
 const BY_YEAR: &str = "CREATE MATERIALIZED VIEW enrollment_by_year AS \
     SELECT t.academic_year, count(*) AS n, sum(e.credit_hours_earned) AS earned, \
-           median(e.grade_points) AS median_points, stddev(e.grade_points) AS points_spread, \
+           median(e.grade_points) AS median_points, stddev(e.grade_points::float8) AS points_spread, \
            corr(e.grade_points, e.final_score_pct) AS fit \
     FROM fact_enrollment e JOIN dim_term t ON e.term_key = t.term_key \
     GROUP BY t.academic_year";
@@ -338,7 +338,7 @@ const APPENDED_PROBES: &[&str] = &[
      FROM fact_enrollment GROUP BY term_key ORDER BY 1",
     "SELECT count(DISTINCT student_key), count(*) FROM fact_enrollment",
     "SELECT t.academic_year, sum(e.credit_hours_earned), median(e.grade_points), \
-            stddev(e.grade_points), corr(e.grade_points, e.final_score_pct), \
+            stddev(e.grade_points::float8), corr(e.grade_points, e.final_score_pct), \
             regr_slope(e.grade_points, e.final_score_pct), \
             percentile_cont(0.75) WITHIN GROUP (ORDER BY e.grade_points), \
             percentile_cont(0.1) WITHIN GROUP (ORDER BY e.grade_points DESC) FROM fact_enrollment e \
@@ -657,8 +657,8 @@ const DIFFERENTIAL_ROLLUPS: &[&str] = &[
             count(e.instructor_key) AS taught, \
             count(DISTINCT e.student_id) AS students, \
             count(DISTINCT CASE WHEN e.is_dfw THEN e.student_id END) AS dfw_students, \
-            var_samp(e.grade_points) AS points_variance, \
-            stddev_pop(e.final_score_pct) AS score_spread, \
+            var_samp(e.grade_points::float8) AS points_variance, \
+            stddev_pop(e.final_score_pct::float8) AS score_spread, \
             median(e.grade_points) AS median_points, median(e.final_score_pct) AS median_score, \
             corr(e.grade_points, e.final_score_pct) AS fit, \
             covar_samp(e.final_score_pct, e.credit_hours_attempted) AS load_covariance \
@@ -679,7 +679,7 @@ const DIFFERENTIAL_ROLLUPS: &[&str] = &[
             min(a.minutes_late) AS least_late, count(a.minutes_late) AS late_rows, \
             sum(CASE WHEN a.is_present THEN 1 ELSE 0 END) AS present, \
             count(DISTINCT a.student_id) AS students, \
-            var_pop(a.minutes_late) AS late_variance, median(a.minutes_late) AS median_late \
+            var_pop(a.minutes_late::float8) AS late_variance, median(a.minutes_late) AS median_late \
      FROM fact_attendance a JOIN dim_term t ON a.term_key = t.term_key \
      GROUP BY t.academic_year, t.term_type, a.term_key, a.attendance_status, a.is_present",
     "CREATE MATERIALIZED VIEW course_term AS \
@@ -744,10 +744,10 @@ const FAMILIES: &[Family] = &[
             "count(DISTINCT e.term_key)",
             "count(DISTINCT e.student_id)",
             "count(DISTINCT CASE WHEN e.is_dfw THEN e.student_id END)",
-            "var_samp(e.grade_points)",
-            "stddev_pop(e.grade_points)",
-            "stddev(e.final_score_pct)",
-            "var_pop(e.final_score_pct)",
+            "var_samp(e.grade_points::float8)",
+            "stddev_pop(e.grade_points::float8)",
+            "stddev(e.final_score_pct::float8)",
+            "var_pop(e.final_score_pct::float8)",
             "median(e.grade_points)",
             "median(e.final_score_pct)",
             "corr(e.grade_points, e.final_score_pct)",
@@ -770,7 +770,7 @@ const FAMILIES: &[Family] = &[
             "sum(CASE WHEN e.is_repeat THEN 1 ELSE 0 END)",
             "max(e.grade_points)",
             "median(e.credit_hours_attempted)",
-            "var_samp(e.credit_hours_earned)",
+            "var_samp(e.credit_hours_earned::float8)",
             "corr(e.credit_hours_earned, e.credit_hours_attempted)",
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY e.credit_hours_earned)",
         ],
@@ -833,8 +833,8 @@ const FAMILIES: &[Family] = &[
             "sum(CASE WHEN a.is_present THEN 1 ELSE 0 END)",
             "max(a.attendance_status)",
             "count(DISTINCT a.student_id)",
-            "var_pop(a.minutes_late)",
-            "stddev(a.minutes_late)",
+            "var_pop(a.minutes_late::float8)",
+            "stddev(a.minutes_late::float8)",
             "median(a.minutes_late)",
         ],
         other_measures: &["count(DISTINCT a.section_key)", "median(a.section_key)"],
@@ -865,7 +865,7 @@ const FAMILIES: &[Family] = &[
             "avg(e.grade_points)",
             "count(DISTINCT e.student_id)",
             "median(e.grade_points)",
-            "stddev(e.final_score_pct)",
+            "stddev(e.final_score_pct::float8)",
             "max(e.final_score_pct)",
         ],
         other_measures: &["count(DISTINCT e.section_key)"],
@@ -885,7 +885,7 @@ const FAMILIES: &[Family] = &[
             "sum(e.credit_hours_earned)",
             "min(e.final_score_pct)",
             "count(DISTINCT e.student_id)",
-            "var_samp(e.grade_points)",
+            "var_samp(e.grade_points::float8)",
         ],
         other_measures: &["max(e.grade_points)"],
         filters: &["e.term_key = {term}", "e.enrollment_status <> 'DROPPED'"],

@@ -51,10 +51,12 @@ pub(crate) fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<F
 /// `info` reporting the type the engine declared for the column (`varchar` for a star
 /// schema text column), when it declared one the client's type table knows.
 fn declared_type(info: FieldInfo, field: &Field) -> FieldInfo {
-    let text = matches!(
-        field.data_type(),
-        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
-    );
+    let text = match field.data_type() {
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => true,
+        // varchar[] (array_agg of a varchar column).
+        DataType::List(item) => matches!(item.data_type(), DataType::Utf8 | DataType::Utf8View),
+        _ => false,
+    };
     let Some(oid) = field
         .metadata()
         .get(RESULT_TYPE_KEY)
