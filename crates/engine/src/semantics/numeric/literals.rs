@@ -83,7 +83,18 @@ impl AnalyzerRule for PgLiterals {
 /// lost the interval's hours). Typed before coercion, so that `(d1 - d2) / 7` is an
 /// integer division of integers.
 fn dates(b: BinaryExpr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-    if !matches!(b.op, Operator::Plus | Operator::Minus) {
+    let comparison = matches!(
+        b.op,
+        Operator::Eq
+            | Operator::NotEq
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+            | Operator::IsDistinctFrom
+            | Operator::IsNotDistinctFrom
+    );
+    if !matches!(b.op, Operator::Plus | Operator::Minus) && !comparison {
         return Ok(Transformed::no(Expr::BinaryExpr(b)));
     }
     // Before coercion a type may not be known yet (`flag = 't'`): such an operand is left
@@ -98,7 +109,23 @@ fn dates(b: BinaryExpr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
         )))
     };
+    if comparison {
+        // Intervals compare by their length, as PostgreSQL's do.
+        return Ok(if interval(&lt) && interval(&rt) {
+            Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+                left: Box::new(super::intervals::interval_key(*b.left)),
+                right: Box::new(super::intervals::interval_key(*b.right)),
+                op: b.op,
+            }))
+        } else {
+            Transformed::no(Expr::BinaryExpr(b))
+        });
+    }
     Ok(match (&lt, b.op, &rt) {
+        // Days and a time under a day, as PostgreSQL's `timestamp - timestamp`.
+        (DataType::Timestamp(..), Operator::Minus, DataType::Timestamp(..)) => {
+            Transformed::yes(super::intervals::justify_hours(Expr::BinaryExpr(b)))
+        }
         (DataType::Date32, Operator::Minus, DataType::Date32) => Transformed::yes(Expr::Cast(
             datafusion::logical_expr::Cast::new(Box::new(Expr::BinaryExpr(b)), DataType::Int32),
         )),

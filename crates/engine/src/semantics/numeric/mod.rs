@@ -15,6 +15,7 @@ mod cast_scale;
 pub mod display;
 pub mod division;
 mod int_casts;
+mod intervals;
 mod literals;
 mod plan;
 mod scale;
