@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn fields_of_intervals() {
         // 1 year 2 months 3 days 04:05:06
-        let nanos = ((4 * 3600 + 5 * 60 + 6) * 1_000_000_000_i64) as i64;
+        let nanos = (4 * 3600 + 5 * 60 + 6) * 1_000_000_000_i64;
         assert_eq!(interval_field("month", 14, 3, nanos).expect("month"), 2);
         assert_eq!(interval_field("hour", 14, 3, nanos).expect("hour"), 4);
         // 109 days 09:00:00 in seconds, at scale 6.

@@ -64,6 +64,7 @@ fn node_rewrite(node: LogicalPlan) -> Result<LogicalPlan> {
         LogicalPlan::Aggregate(a) => aggregate(a),
         LogicalPlan::Window(w) => window(w),
         LogicalPlan::Union(u) => union(u),
+        LogicalPlan::Values(v) => values(v),
         // Their inputs' rows are taken by position.
         LogicalPlan::Dml(_)
         | LogicalPlan::Ddl(_)
@@ -82,6 +83,63 @@ fn node_rewrite(node: LogicalPlan) -> Result<LogicalPlan> {
                 .recompute_schema()
         }
     }
+}
+
+/// A `VALUES` list whose numeric column holds values of different scales (`1.5` and
+/// `0.25`: PostgreSQL shows each with its own) gets a hidden scale column per such column,
+/// one literal per row, named above it by a projection.
+fn values(v: datafusion::logical_expr::Values) -> Result<LogicalPlan> {
+    let empty = DFSchema::empty();
+    let fields: Vec<_> = v.schema.fields().iter().cloned().collect();
+    let mut hidden: Vec<(usize, Vec<Expr>)> = Vec::new();
+    for (c, field) in fields.iter().enumerate() {
+        let DataType::Decimal128(_, stored_scale) = field.data_type() else {
+            continue;
+        };
+        let mut scales = Vec::with_capacity(v.values.len());
+        let mut differs = false;
+        for row in &v.values {
+            let Some(e) = row.get(c) else {
+                return Ok(LogicalPlan::Values(v));
+            };
+            let scale = scale_of(e, &empty).unwrap_or(Scale::Unknown);
+            differs |= !matches!(scale, Scale::Fixed(s) if s == i32::from(*stored_scale));
+            scales.push(scale.expr());
+        }
+        if differs {
+            hidden.push((c, scales));
+        }
+    }
+    if hidden.is_empty() {
+        return Ok(LogicalPlan::Values(v));
+    }
+    let width = fields.len();
+    let rows: Vec<Vec<Expr>> = v
+        .values
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .cloned()
+                .chain(hidden.iter().map(|(_, scales)| scales[r].clone()))
+                .collect()
+        })
+        .collect();
+    let values = datafusion::logical_expr::LogicalPlanBuilder::values(rows)?.build()?;
+    let built: Vec<_> = values
+        .schema()
+        .iter()
+        .map(|(q, f)| Column::from((q, f)))
+        .collect();
+    let mut exprs: Vec<Expr> = built[..width]
+        .iter()
+        .zip(&fields)
+        .map(|(c, f)| Expr::Column(c.clone()).alias(f.name()))
+        .collect();
+    for (i, (c, _)) in hidden.iter().enumerate() {
+        exprs.push(Expr::Column(built[width + i].clone()).alias(hidden_name(fields[*c].name())));
+    }
+    Projection::try_new(exprs, Arc::new(values)).map(LogicalPlan::Projection)
 }
 
 /// The schema a node's expressions are written over: its input's, or for a join both
