@@ -11,16 +11,13 @@ use std::ops::ControlFlow;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, SelectItem,
-    SetExpr, Value, VisitMut, VisitorMut,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, Value,
+    VisitorMut,
 };
 
 /// `statement` with each `array_agg(DISTINCT x ORDER BY x)` sorted after aggregating.
-pub fn resolve(mut statement: DFStatement) -> DFStatement {
-    if let DFStatement::Statement(s) = &mut statement {
-        let _ = s.visit(&mut DistinctOrder);
-    }
-    statement
+pub fn resolve(statement: DFStatement) -> DFStatement {
+    super::ast::visited(statement, &mut DistinctOrder)
 }
 
 struct DistinctOrder;
@@ -30,18 +27,10 @@ impl VisitorMut for DistinctOrder {
 
     // An unnamed select item keeps PostgreSQL's name for it (`array_agg`).
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        if let SetExpr::Select(select) = query.body.as_mut() {
-            for item in &mut select.projection {
-                if let SelectItem::UnnamedExpr(e) = item
-                    && matches!(e, Expr::Function(f) if sorted_after(f).is_some())
-                {
-                    *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
-                        alias: Ident::with_quote('"', "array_agg"),
-                    };
-                }
-            }
-        }
+        super::ast::name_query_items(query, &|e| {
+            matches!(e, Expr::Function(f) if sorted_after(f).is_some())
+                .then(|| "array_agg".to_string())
+        });
         ControlFlow::Continue(())
     }
 

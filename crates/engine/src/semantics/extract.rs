@@ -23,11 +23,10 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    CastKind, DataType as SqlType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, SelectItem,
-    SetExpr, Value, VisitMut, VisitorMut,
+    CastKind, DataType as SqlType, Expr, Function, ObjectNamePart, Query, Value, VisitorMut,
 };
 
+use super::ast::{self, call};
 use crate::error::EngineError;
 use crate::sqlfn::shape;
 
@@ -41,11 +40,8 @@ pub fn register(ctx: &SessionContext) {
     }));
 }
 
-pub fn resolve(mut statement: DFStatement) -> DFStatement {
-    if let DFStatement::Statement(s) = &mut statement {
-        let _ = s.visit(&mut ExtractSyntax);
-    }
-    statement
+pub fn resolve(statement: DFStatement) -> DFStatement {
+    ast::visited(statement, &mut ExtractSyntax)
 }
 
 struct ExtractSyntax;
@@ -54,18 +50,7 @@ impl VisitorMut for ExtractSyntax {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        if let SetExpr::Select(select) = query.body.as_mut() {
-            for item in &mut select.projection {
-                if let SelectItem::UnnamedExpr(e) = item
-                    && let Some(name) = pg_name(e)
-                {
-                    *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
-                        alias: Ident::with_quote('"', name),
-                    };
-                }
-            }
-        }
+        ast::name_query_items(query, &|e| pg_name(e).map(str::to_string));
         ControlFlow::Continue(())
     }
 
@@ -103,26 +88,6 @@ fn is_date_part(f: &Function) -> bool {
     matches!(f.name.0.as_slice(), [ObjectNamePart::Identifier(n)]
         if n.value.eq_ignore_ascii_case("date_part") || n.value.eq_ignore_ascii_case("datepart"))
         && f.over.is_none()
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

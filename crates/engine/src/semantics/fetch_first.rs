@@ -5,13 +5,10 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{Expr, LimitClause, Query, Value, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::ast::{Expr, LimitClause, Query, Value, VisitorMut};
 
-pub fn resolve(mut statement: DFStatement) -> DFStatement {
-    if let DFStatement::Statement(s) = &mut statement {
-        let _ = s.visit(&mut FetchFirst);
-    }
-    statement
+pub fn resolve(statement: DFStatement) -> DFStatement {
+    super::ast::visited(statement, &mut FetchFirst)
 }
 
 struct FetchFirst;

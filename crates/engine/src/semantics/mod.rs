@@ -3,6 +3,7 @@
 //! independent of the wire a query came by.
 
 mod any_array;
+mod ast;
 mod distinct_order;
 mod extract;
 mod fetch_first;

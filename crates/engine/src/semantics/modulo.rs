@@ -6,15 +6,12 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    ObjectNamePart, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
+    ObjectNamePart, Query, VisitorMut,
 };
 
-pub fn resolve(mut statement: DFStatement) -> DFStatement {
-    if let DFStatement::Statement(s) = &mut statement {
-        let _ = s.visit(&mut Modulo);
-    }
-    statement
+pub fn resolve(statement: DFStatement) -> DFStatement {
+    super::ast::visited(statement, &mut Modulo)
 }
 
 struct Modulo;
@@ -23,18 +20,9 @@ impl VisitorMut for Modulo {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        if let SetExpr::Select(select) = query.body.as_mut() {
-            for item in &mut select.projection {
-                if let SelectItem::UnnamedExpr(e) = item
-                    && matches!(e, Expr::Function(f) if operands(f).is_some())
-                {
-                    *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
-                        alias: Ident::with_quote('"', "mod"),
-                    };
-                }
-            }
-        }
+        super::ast::name_query_items(query, &|e| {
+            matches!(e, Expr::Function(f) if operands(f).is_some()).then(|| "mod".to_string())
+        });
         ControlFlow::Continue(())
     }
 

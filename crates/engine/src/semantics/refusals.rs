@@ -54,31 +54,11 @@ fn refuse(what: String) -> DataFusionError {
 fn check(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     match &e {
         Expr::AggregateFunction(f) if NUMERIC_STATISTICS.contains(&f.func.name()) => {
-            if let Some(arg) = f.params.args.first()
-                && let Ok(t) = arg.get_type(schema)
-                && (t.is_integer() || matches!(t, arrow::datatypes::DataType::Decimal128(..)))
-            {
-                return Err(refuse(format!(
-                    "{}() of an integer or numeric is not supported: PostgreSQL computes it \
-                     in numeric at its own scale (cast the argument to float8 for a float8 \
-                     result)",
-                    f.func.name()
-                )));
-            }
+            exact_statistic(f.func.name(), &f.params.args, schema)?;
             Ok(Transformed::no(e))
         }
         Expr::WindowFunction(w) if NUMERIC_STATISTICS.contains(&w.fun.name()) => {
-            if let Some(arg) = w.params.args.first()
-                && let Ok(t) = arg.get_type(schema)
-                && (t.is_integer() || matches!(t, arrow::datatypes::DataType::Decimal128(..)))
-            {
-                return Err(refuse(format!(
-                    "{}() of an integer or numeric is not supported: PostgreSQL computes it \
-                     in numeric at its own scale (cast the argument to float8 for a float8 \
-                     result)",
-                    w.fun.name()
-                )));
-            }
+            exact_statistic(w.fun.name(), &w.params.args, schema)?;
             Ok(Transformed::no(e))
         }
         Expr::ScalarFunction(f) if NUMERIC_MATH.contains(&f.func.name()) => {
@@ -106,6 +86,20 @@ fn unaliased(mut e: &Expr) -> &Expr {
         e = &a.expr;
     }
     e
+}
+
+/// Refuses a statistic of an integer or numeric (PostgreSQL's is a `numeric`).
+fn exact_statistic(name: &str, args: &[Expr], schema: &DFSchema) -> Result<()> {
+    if let Some(arg) = args.first()
+        && let Ok(t) = arg.get_type(schema)
+        && (t.is_integer() || matches!(t, arrow::datatypes::DataType::Decimal128(..)))
+    {
+        return Err(refuse(format!(
+            "{name}() of an integer or numeric is not supported: PostgreSQL computes it in \
+             numeric at its own scale (cast the argument to float8 for a float8 result)"
+        )));
+    }
+    Ok(())
 }
 
 fn is_row(e: &Expr) -> bool {

@@ -20,11 +20,10 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    CharacterLength, DataType as SqlType, ExactNumberInfo, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart,
-    Query, SelectItem, SetExpr, Value, VisitMut, VisitorMut,
+    CharacterLength, DataType as SqlType, ExactNumberInfo, Expr, Query, Value, VisitorMut,
 };
 
+use super::ast::{self, call};
 use crate::pgcatalog::result_types::RESULT_TYPE_KEY;
 use crate::sqlfn::{shape, text_arg};
 
@@ -50,11 +49,8 @@ pub fn register(ctx: &SessionContext) {
     }));
 }
 
-pub fn resolve(mut statement: DFStatement) -> DFStatement {
-    if let DFStatement::Statement(s) = &mut statement {
-        let _ = s.visit(&mut Typmods);
-    }
-    statement
+pub fn resolve(statement: DFStatement) -> DFStatement {
+    ast::visited(statement, &mut Typmods)
 }
 
 struct Typmods;
@@ -62,20 +58,11 @@ struct Typmods;
 impl VisitorMut for Typmods {
     type Break = ();
 
+    // An unnamed item keeps the name PostgreSQL gives the cast.
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        if let SetExpr::Select(select) = query.body.as_mut() {
-            for item in &mut select.projection {
-                if let SelectItem::UnnamedExpr(e) = item
-                    && rewritten(e).is_some()
-                    && let Some(name) = crate::pgcatalog::rewrite::postgres_name(e)
-                {
-                    *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
-                        alias: Ident::with_quote('"', name),
-                    };
-                }
-            }
-        }
+        ast::name_query_items(query, &|e| {
+            rewritten(e).and_then(|_| crate::pgcatalog::rewrite::postgres_name(e))
+        });
         ControlFlow::Continue(())
     }
 
@@ -126,26 +113,6 @@ fn rewritten(e: &Expr) -> Option<Expr> {
         ) => Some(call(NUMERIC_TYPMOD, vec![e.clone()])),
         _ => None,
     }
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

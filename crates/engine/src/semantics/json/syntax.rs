@@ -11,15 +11,14 @@ use std::ops::ControlFlow;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
-    Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Value, VisitMut, VisitorMut,
+    Ident, ObjectName, ObjectNamePart, Query, Value, VisitorMut,
 };
 
+use super::super::ast::{self, call};
+
 /// `statement` with its JSON syntax as function calls.
-pub fn resolve(mut statement: DFStatement) -> DFStatement {
-    if let DFStatement::Statement(s) = &mut statement {
-        let _ = s.visit(&mut JsonSyntax);
-    }
-    statement
+pub fn resolve(statement: DFStatement) -> DFStatement {
+    ast::visited(statement, &mut JsonSyntax)
 }
 
 struct JsonSyntax;
@@ -27,8 +26,11 @@ struct JsonSyntax;
 impl VisitorMut for JsonSyntax {
     type Break = ();
 
+    // An unnamed item keeps the name PostgreSQL gives it, not its rewrite's.
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        name_items(&mut query.body);
+        ast::name_query_items(query, &|e| {
+            is_json_syntax(e).then(|| pg_name(e).unwrap_or_else(|| "?column?".to_string()))
+        });
         ControlFlow::Continue(())
     }
 
@@ -37,31 +39,6 @@ impl VisitorMut for JsonSyntax {
             *expr = rewritten;
         }
         ControlFlow::Continue(())
-    }
-}
-
-/// The name PostgreSQL gives an unnamed select item that this pass rewrites.
-fn name_items(body: &mut SetExpr) {
-    match body {
-        SetExpr::Select(select) => {
-            for item in &mut select.projection {
-                if let SelectItem::UnnamedExpr(e) = item
-                    && is_json_syntax(e)
-                {
-                    let name = pg_name(e).unwrap_or_else(|| "?column?".to_string());
-                    *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
-                        alias: Ident::with_quote('"', name),
-                    };
-                }
-            }
-        }
-        SetExpr::SetOperation { left, right, .. } => {
-            name_items(left);
-            name_items(right);
-        }
-        SetExpr::Query(q) => name_items(&mut q.body),
-        _ => {}
     }
 }
 
@@ -205,26 +182,6 @@ fn first_arg(f: &Function) -> Option<&Expr> {
         },
         _ => None,
     }
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(datafusion::sql::sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 fn boolean(b: bool) -> Expr {
