@@ -7,6 +7,7 @@
 //!   so a rollup's answer is the base tables' to the last bit.
 
 pub mod bivariate;
+mod counts;
 mod mode;
 mod percentile_disc;
 

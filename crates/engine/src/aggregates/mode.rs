@@ -3,13 +3,12 @@
 //! `ORDER BY` order wins (the smallest, or the largest under `DESC`); no values, NULL.
 //! The state is the distinct values seen with their counts.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use arrow::array::{Array, ArrayRef, AsArray, UInt64Array};
-use arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
+use arrow::array::ArrayRef;
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+
+use super::counts::ValueCounts;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
 };
@@ -42,19 +41,10 @@ impl AggregateUDFImpl for Mode {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let value = args.input_fields[0].data_type().clone();
-        Ok(vec![
-            Arc::new(Field::new(
-                format!("{}[values]", args.name),
-                DataType::List(Arc::new(Field::new_list_field(value, true))),
-                true,
-            )),
-            Arc::new(Field::new(
-                format!("{}[counts]", args.name),
-                DataType::List(Arc::new(Field::new_list_field(DataType::UInt64, true))),
-                true,
-            )),
-        ])
+        Ok(ValueCounts::state_fields(
+            args.name,
+            args.input_fields[0].data_type().clone(),
+        ))
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -62,7 +52,7 @@ impl AggregateUDFImpl for Mode {
         Ok(Box::new(ModeAccumulator {
             data_type: args.return_field.data_type().clone(),
             descending,
-            counts: HashMap::new(),
+            counts: ValueCounts::default(),
         }))
     }
 
@@ -75,66 +65,28 @@ impl AggregateUDFImpl for Mode {
 struct ModeAccumulator {
     data_type: DataType,
     descending: bool,
-    counts: HashMap<ScalarValue, u64>,
-}
-
-impl ModeAccumulator {
-    fn add(&mut self, values: &ArrayRef, counts: Option<&UInt64Array>) -> Result<()> {
-        for i in 0..values.len() {
-            if values.is_null(i) {
-                continue;
-            }
-            let n = counts.map_or(1, |c| c.value(i));
-            *self
-                .counts
-                .entry(ScalarValue::try_from_array(values, i)?)
-                .or_insert(0) += n;
-        }
-        Ok(())
-    }
+    counts: ValueCounts,
 }
 
 impl Accumulator for ModeAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         match values.first() {
-            Some(v) => self.add(v, None),
+            Some(v) => self.counts.add(v, None),
             None => Ok(()),
         }
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let [values, counts] = states else {
-            return exec_err!("mode() merges values and counts");
-        };
-        let (values, counts) = (values.as_list::<i32>(), counts.as_list::<i32>());
-        for row in 0..values.len() {
-            if values.is_null(row) || counts.is_null(row) {
-                continue;
-            }
-            let row_counts = counts.value(row);
-            self.add(
-                &values.value(row),
-                Some(row_counts.as_primitive::<UInt64Type>()),
-            )?;
-        }
-        Ok(())
+        self.counts.merge(states)
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let (values, counts): (Vec<ScalarValue>, Vec<ScalarValue>) = self
-            .counts
-            .iter()
-            .map(|(v, n)| (v.clone(), ScalarValue::UInt64(Some(*n))))
-            .unzip();
-        Ok(vec![
-            ScalarValue::List(ScalarValue::new_list_nullable(&values, &self.data_type)),
-            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &DataType::UInt64)),
-        ])
+        Ok(self.counts.state(&self.data_type))
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let mut best: Option<(&ScalarValue, u64)> = None;
-        for (value, &n) in &self.counts {
+        for (value, &n) in &self.counts.counts {
             let better = match best {
                 None => true,
                 Some((b, bn)) => {
@@ -158,11 +110,6 @@ impl Accumulator for ModeAccumulator {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-            + self
-                .counts
-                .keys()
-                .map(|k| k.size() + std::mem::size_of::<u64>())
-                .sum::<usize>()
+        std::mem::size_of_val(self) + self.counts.size()
     }
 }

@@ -537,48 +537,7 @@ pub fn as_text(doc: &Doc<'_>) -> Option<String> {
 /// A PostgreSQL array literal of text (`{a,2,"b c"}`) as its elements (`NULL` elements
 /// as `None`).
 pub fn text_array_literal(text: &str) -> Option<Vec<Option<String>>> {
-    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?;
-    let mut items = Vec::new();
-    if inner.trim().is_empty() {
-        return Some(items);
-    }
-    let mut chars = inner.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut item = String::new();
-        let quoted = chars.peek() == Some(&'"');
-        if quoted {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    '"' => break,
-                    '\\' => item.push(chars.next()?),
-                    c => item.push(c),
-                }
-            }
-            while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                chars.next();
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                item.push(c);
-                chars.next();
-            }
-            item = item.trim().to_string();
-        }
-        let null = !quoted && item.eq_ignore_ascii_case("null");
-        items.push((!null).then_some(item));
-        match chars.next() {
-            Some(',') => continue,
-            None => return Some(items),
-            Some(_) => return None,
-        }
-    }
+    crate::pgcatalog::array_literals::parse_array_literal(text)
 }
 
 #[cfg(test)]
