@@ -19,9 +19,15 @@ use crate::sqlfn::shape;
 type Result<T> = datafusion::error::Result<T>;
 
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(ScalarUDF::new_from_impl(Sign::new()));
-    ctx.register_udf(ScalarUDF::new_from_impl(Div::new()));
-    ctx.register_udf(ScalarUDF::new_from_impl(WidthBucket::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(Sign {
+        signature: user_defined(),
+    }));
+    ctx.register_udf(ScalarUDF::new_from_impl(Div {
+        signature: user_defined(),
+    }));
+    ctx.register_udf(ScalarUDF::new_from_impl(WidthBucket {
+        signature: user_defined(),
+    }));
     let ceil = datafusion::functions::math::ceil()
         .as_ref()
         .clone()
@@ -66,23 +72,15 @@ fn floats(args: &ScalarFunctionArgs, i: usize) -> Result<Vec<Option<f64>>> {
     Ok(array.as_primitive::<Float64Type>().iter().collect())
 }
 
-macro_rules! impl_basics {
-    ($t:ty, $name:literal) => {
-        impl $t {
-            fn new() -> Self {
-                Self {
-                    signature: Signature::user_defined(Volatility::Immutable),
-                }
-            }
-        }
-    };
+/// Each function coerces its own arguments (`coerce_types`).
+fn user_defined() -> Signature {
+    Signature::user_defined(Volatility::Immutable)
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Sign {
     signature: Signature,
 }
-impl_basics!(Sign, "sign");
 
 impl ScalarUDFImpl for Sign {
     fn name(&self) -> &str {
@@ -144,7 +142,6 @@ impl ScalarUDFImpl for Sign {
 struct Div {
     signature: Signature,
 }
-impl_basics!(Div, "div");
 
 impl ScalarUDFImpl for Div {
     fn name(&self) -> &str {
@@ -191,7 +188,6 @@ impl ScalarUDFImpl for Div {
 struct WidthBucket {
     signature: Signature,
 }
-impl_basics!(WidthBucket, "width_bucket");
 
 impl ScalarUDFImpl for WidthBucket {
     fn name(&self) -> &str {

@@ -287,10 +287,10 @@ pub fn register(ctx: &SessionContext) {
         ctx.register_udf(type_of(suffix));
         ctx.register_udf(array_length(suffix));
     }
-    ctx.register_udf(get());
-    ctx.register_udf(get_text());
-    ctx.register_udf(path());
-    ctx.register_udf(path_text());
+    ctx.register_udf(extraction("lyceum_json_get", false, false));
+    ctx.register_udf(extraction("lyceum_json_get_text", false, true));
+    ctx.register_udf(extraction("lyceum_json_path", true, false));
+    ctx.register_udf(extraction("lyceum_json_path_text", true, true));
     ctx.register_udf(contains());
     ctx.register_udf(exists());
     ctx.register_udf(exists_many("lyceum_jsonb_exists_any", false));
@@ -317,66 +317,44 @@ fn cast(kind: Kind) -> ScalarUDF {
     })
 }
 
-/// `doc -> key|index`.
-fn get() -> ScalarUDF {
-    function("lyceum_json_get", immutable(2), Output::LikeFirst, |args| {
-        let steps = step_arg(args, 1)?;
+/// Where `->` / `#>` look: a key or index, or a path.
+enum Target {
+    Step(Step),
+    Path(Vec<Option<String>>),
+}
+
+/// `doc -> key|index` and `doc #> path` (`text`: `->>` and `#>>`): the value found, as
+/// JSON (its own text) or as text.
+fn extraction(name: &'static str, by_path: bool, text: bool) -> ScalarUDF {
+    let output = if text {
+        Output::Text
+    } else {
+        Output::LikeFirst
+    };
+    function(name, immutable(2), output, move |args| {
+        let targets: Vec<Option<Target>> = if by_path {
+            text_array_arg(args, 1)?
+                .into_iter()
+                .map(|p| p.map(Target::Path))
+                .collect()
+        } else {
+            step_arg(args, 1)?
+                .into_iter()
+                .map(|s| s.map(Target::Step))
+                .collect()
+        };
         per_row::<String, StringArray>(args, |doc, row| {
-            Ok(steps[row]
-                .as_ref()
-                .and_then(|s| step(doc, s))
-                .map(|d| d.text.to_string()))
+            let found = targets[row].as_ref().and_then(|t| match t {
+                Target::Step(s) => step(doc, s),
+                Target::Path(p) => at_path(doc, p),
+            });
+            Ok(if text {
+                found.and_then(document::as_text)
+            } else {
+                found.map(|d| d.text.to_string())
+            })
         })
     })
-}
-
-/// `doc ->> key|index`.
-fn get_text() -> ScalarUDF {
-    function("lyceum_json_get_text", immutable(2), Output::Text, |args| {
-        let steps = step_arg(args, 1)?;
-        per_row::<String, StringArray>(args, |doc, row| {
-            Ok(steps[row]
-                .as_ref()
-                .and_then(|s| step(doc, s))
-                .and_then(document::as_text))
-        })
-    })
-}
-
-/// `doc #> path`.
-fn path() -> ScalarUDF {
-    function(
-        "lyceum_json_path",
-        immutable(2),
-        Output::LikeFirst,
-        |args| {
-            let paths = text_array_arg(args, 1)?;
-            per_row::<String, StringArray>(args, |doc, row| {
-                Ok(paths[row]
-                    .as_ref()
-                    .and_then(|p| at_path(doc, p))
-                    .map(|d| d.text.to_string()))
-            })
-        },
-    )
-}
-
-/// `doc #>> path`.
-fn path_text() -> ScalarUDF {
-    function(
-        "lyceum_json_path_text",
-        immutable(2),
-        Output::Text,
-        |args| {
-            let paths = text_array_arg(args, 1)?;
-            per_row::<String, StringArray>(args, |doc, row| {
-                Ok(paths[row]
-                    .as_ref()
-                    .and_then(|p| at_path(doc, p))
-                    .and_then(document::as_text))
-            })
-        },
-    )
 }
 
 /// `a @> b` (and `b <@ a`).
